@@ -1,0 +1,15 @@
+//! Catalogs: the YAML files that say which MCP servers exist and how to run them.
+//!
+//! Loading is the only I/O here; after [`load`] a [`Catalog`] is plain immutable data shared by
+//! every workspace. Unknown keys in a catalog are ignored, never fatal; a malformed entry fails
+//! the whole load with an error naming the file and the entry. Next: `gateway/tools/find.rs`.
+
+mod error;
+mod load;
+mod model;
+mod template;
+
+pub use error::Error;
+pub use load::{BUNDLED, Catalog, Source, load};
+pub use model::{CatalogEntry, EnvSpec, RemoteSpec, SecretSpec, ServerKind, ServerName, ToolSpec};
+pub use template::{TemplateError, fill};

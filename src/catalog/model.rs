@@ -1,0 +1,186 @@
+//! The catalog entry types, as they appear in Docker's MCP catalog format (version 2).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer};
+
+/// A server's catalog key, e.g. `github-official`; also how the model names it in `mcp-add`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServerName(String);
+
+impl ServerName {
+    pub fn new(name: impl Into<String>) -> Self {
+        ServerName(name.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ServerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::borrow::Borrow<str> for ServerName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How a server runs: a local container image, a remote endpoint, or per-tool containers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServerKind {
+    /// An MCP server in a container image, spoken to over its stdio.
+    Server,
+    /// An MCP server reached over HTTP.
+    Remote,
+    /// Docker's "plain OCI" tools: one container per tool call, no MCP server inside.
+    Poci,
+}
+
+impl ServerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerKind::Server => "server",
+            ServerKind::Remote => "remote",
+            ServerKind::Poci => "poci",
+        }
+    }
+}
+
+/// One server of a catalog. Fields the gateway does not use are accepted and ignored.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogEntry {
+    #[serde(skip)]
+    pub name: ServerName,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(rename = "type")]
+    pub kind: ServerKind,
+    pub image: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub tools: Vec<ToolSpec>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub secrets: Vec<SecretSpec>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub env: Vec<EnvSpec>,
+    /// JSON Schema objects describing the server's settings (usually one).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub config: Vec<serde_json::Value>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub command: Vec<Scalar>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub volumes: Vec<Scalar>,
+    pub user: Option<Scalar>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub allow_hosts: Vec<String>,
+    #[serde(default)]
+    pub disable_network: bool,
+    #[serde(default)]
+    pub long_lived: bool,
+    pub remote: Option<RemoteSpec>,
+    #[serde(default)]
+    pub metadata: Metadata,
+}
+
+impl Default for ServerName {
+    fn default() -> Self {
+        ServerName(String::new())
+    }
+}
+
+/// A tool the catalog says the server offers (the live list comes from the server itself).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ToolSpec {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub arguments: Vec<ArgumentSpec>,
+}
+
+/// An argument of a catalog tool, used only to make search find the tool.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ArgumentSpec {
+    pub name: String,
+    #[serde(default)]
+    pub desc: String,
+}
+
+/// A secret the server needs, and the environment variable it expects it in.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecretSpec {
+    pub name: String,
+    pub env: String,
+}
+
+/// A fixed or templated environment variable for the container.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EnvSpec {
+    pub name: String,
+    #[serde(default)]
+    pub value: Scalar,
+}
+
+/// Where a remote server listens.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RemoteSpec {
+    pub url: String,
+    #[serde(default)]
+    pub transport_type: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, Scalar>,
+}
+
+/// Category and tags, used by search.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Metadata {
+    #[serde(default)]
+    pub category: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub tags: Vec<String>,
+}
+
+/// A YAML scalar read as text: catalogs write `value: true` or `- 8080` as often as strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scalar(pub String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(s) => Ok(Scalar(s)),
+            serde_json::Value::Null => Ok(Scalar(String::new())),
+            serde_json::Value::Bool(b) => Ok(Scalar(b.to_string())),
+            serde_json::Value::Number(n) => Ok(Scalar(n.to_string())),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a string, number or boolean, found {other}"
+            ))),
+        }
+    }
+}
+
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+impl CatalogEntry {
+    /// The JSON Schema for this server's settings, if the catalog declares one.
+    pub fn config_schema(&self) -> Option<&serde_json::Value> {
+        self.config
+            .iter()
+            .find(|schema| schema.get("name").and_then(|n| n.as_str()) == Some(self.name.as_str()))
+            .or_else(|| self.config.first())
+    }
+}

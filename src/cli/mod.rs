@@ -1,0 +1,125 @@
+//! The command line: argument types, logging set-up, and one module per command group.
+//! Only this folder reads argv and the process environment.
+
+mod catalog;
+mod run;
+
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::catalog::Source;
+
+/// Command-line interface of `switchboard`.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about = "A dynamic MCP gateway: find, add and call containerized MCP servers on demand")]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+    /// Log filter (tracing `EnvFilter` syntax), e.g. `debug` or `switchboard=trace`.
+    #[arg(long, global = true, env = "SWITCHBOARD_LOG")]
+    log: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve MCP to one client over stdio (or HTTP).
+    Run(RunArgs),
+    /// Search and inspect the catalog.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Transport {
+    Stdio,
+    Http,
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// How clients connect.
+    #[arg(long, value_enum, default_value = "stdio")]
+    transport: Transport,
+    /// Address to listen on with `--transport http`.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on with `--transport http`.
+    #[arg(long, default_value_t = 8811)]
+    port: u16,
+    #[command(flatten)]
+    catalogs: CatalogArgs,
+    /// Memory limit of each server container, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    container_memory_mb: i64,
+    /// CPU limit of each server container, in cores.
+    #[arg(long, default_value_t = 1.0)]
+    container_cpus: f64,
+    /// Process limit of each server container.
+    #[arg(long, default_value_t = 512)]
+    container_pids: i64,
+    /// Seconds a server may take from container start to listing its tools.
+    #[arg(long, default_value_t = 60)]
+    start_timeout: u64,
+    /// Seconds a missing image may take to pull.
+    #[arg(long, default_value_t = 300)]
+    pull_timeout: u64,
+}
+
+/// `--catalog` arguments shared by every command that reads catalogs.
+#[derive(Debug, Clone, clap::Args)]
+struct CatalogArgs {
+    /// Catalog file (or URL) to use instead of the bundled one; repeat to merge several.
+    #[arg(long = "catalog", value_name = "PATH|URL")]
+    catalogs: Vec<String>,
+}
+
+impl CatalogArgs {
+    fn load(&self) -> Result<crate::catalog::Catalog, crate::catalog::Error> {
+        let sources: Vec<Source> = self.catalogs.iter().map(|c| Source::parse(c)).collect();
+        crate::catalog::load(&sources)
+    }
+}
+
+impl RunArgs {
+    fn settings(&self) -> crate::gateway::Settings {
+        crate::gateway::Settings {
+            limits: crate::runtime::Limits {
+                memory_bytes: self.container_memory_mb.saturating_mul(1 << 20),
+                nano_cpus: (self.container_cpus * 1e9) as i64,
+                pids: self.container_pids,
+            },
+            start_timeout: Duration::from_secs(self.start_timeout),
+            pull_timeout: Duration::from_secs(self.pull_timeout),
+        }
+    }
+}
+
+/// Logs go to stderr: on stdio, stdout is the MCP channel.
+pub fn init_logging(args: &Args) {
+    let default = match args.command {
+        Command::Run(_) => "info",
+        _ => "warn",
+    };
+    let filter = args.log.clone().unwrap_or_else(|| default.to_string());
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+}
+
+/// Runs the parsed command.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    match args.command {
+        Command::Run(run) => run::run(run).await,
+        Command::Catalog(command) => catalog::run(command),
+    }
+}
+
+/// 64 (EX_USAGE, as linkerd does) for bad configuration such as a malformed catalog, else 1.
+pub fn exit_code(error: &anyhow::Error) -> u8 {
+    if error.chain().any(|e| e.is::<crate::catalog::Error>()) { 64 } else { 1 }
+}

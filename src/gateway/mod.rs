@@ -1,0 +1,18 @@
+//! The MCP server that clients see: sessions, workspaces, meta-tools and tool routing.
+//!
+//! This is the only folder that knows client sessions. It imports neither bollard nor axum:
+//! containers are reached through `upstream/` and `runtime/`. Entry: [`Session`] in
+//! `handler.rs`; the meta-tools are one file each in `tools/`; protocol notes in `README.md`.
+
+mod context;
+mod handler;
+mod launch;
+mod naming;
+mod reply;
+mod tools;
+mod workspace;
+
+pub use context::{Gateway, Settings, index_document};
+pub use handler::Session;
+pub use naming::ExposedToolName;
+pub use workspace::Workspace;

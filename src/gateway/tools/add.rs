@@ -1,0 +1,113 @@
+//! `mcp-add`: start a catalog server and expose its tools in this session.
+
+use rmcp::model::{CallToolResult, JsonObject, Tool};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::gateway::launch::LaunchError;
+use crate::gateway::reply;
+use crate::gateway::tools::{Context, parse, tools_changed};
+use crate::gateway::workspace::{AddError, AddedTool};
+
+pub(super) const NAME: &str = "mcp-add";
+
+/// Arguments of `mcp-add`.
+#[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+#[serde(deny_unknown_fields)]
+pub(super) struct Input {
+    /// The server's `name` as returned by mcp-find, e.g. "github-official".
+    name: String,
+}
+
+pub(super) fn definition() -> Tool {
+    Tool::new(
+        NAME,
+        "Start an MCP server from the catalog (by the `name` mcp-find returned) and add its tools \
+         to this session. Returns the new tools with their input schemas once the server answers; \
+         they also appear in tools/list. Call them directly, or through mcp-exec if your client \
+         does not refresh its tool list. Adding a server twice is harmless. If it fails, the error \
+         says what to set first (secrets, or config via mcp-config-set).",
+        rmcp::handler::server::common::schema_for_type::<Input>(),
+    )
+}
+
+pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
+    let schema = rmcp::handler::server::common::schema_for_type::<Input>();
+    let input: Input = match parse(NAME, arguments, &schema) {
+        Ok(input) => input,
+        Err(result) => return result,
+    };
+    match cx.workspace.add(&input.name, cx.session).await {
+        Ok(outcome) if outcome.newly_added => {
+            tools_changed(cx).await;
+            let renamed: Vec<Value> = outcome
+                .tools
+                .iter()
+                .filter(|t| t.exposed.as_str() != t.original)
+                .map(|t| json!({ "tool": t.original, "exposed_as": t.exposed.as_str() }))
+                .collect();
+            let mut message = format!(
+                "Added `{}` with {} tools. Call them by the names below (or through mcp-exec).",
+                input.name,
+                outcome.tools.len()
+            );
+            if !renamed.is_empty() {
+                message.push_str(" Some tool names were already taken by another server, so they are exposed as `<server>__<tool>`: see `renamed`.");
+            }
+            reply::success(json!({
+                "server": input.name,
+                "status": "added",
+                "message": message,
+                "tools": tool_list(&outcome.tools),
+                "renamed": renamed,
+            }))
+        }
+        Ok(outcome) => reply::success(json!({
+            "server": input.name,
+            "status": "already_added",
+            "message": format!("`{}` was already added; nothing changed. Its tools are below.", input.name),
+            "tools": tool_list(&outcome.tools),
+            "renamed": [],
+        })),
+        Err(error) => failure(&input.name, error),
+    }
+}
+
+fn tool_list(tools: &[AddedTool]) -> Vec<Value> {
+    tools
+        .iter()
+        .map(|t| {
+            json!({
+                "name": t.exposed.as_str(),
+                "description": t.tool.description,
+                "input_schema": t.tool.input_schema,
+            })
+        })
+        .collect()
+}
+
+fn failure(server: &str, error: AddError) -> CallToolResult {
+    tracing::debug!(server, error = %reply::chain(&error), "mcp-add failed");
+    match &error {
+        AddError::Unknown { suggestions, .. } => reply::failure(
+            format!("{error}. Use mcp-find to search the catalog, then call mcp-add with a `name` from its results."),
+            json!({ "did_you_mean": suggestions }),
+        ),
+        AddError::Launch(LaunchError::MissingSecrets { missing, .. }) => reply::failure(
+            error.to_string(),
+            json!({ "missing_secrets": missing.iter().map(|s| json!({"name": s.name, "env": s.env})).collect::<Vec<_>>() }),
+        ),
+        AddError::Launch(LaunchError::MissingConfig { missing, .. }) => {
+            reply::failure(error.to_string(), json!({ "missing_config": missing }))
+        }
+        AddError::Docker(_) => reply::failure(
+            format!("cannot add `{server}`: {}. Start Docker (or fix DOCKER_HOST) and call mcp-add again.", reply::chain(&error)),
+            json!({}),
+        ),
+        AddError::Launch(_) | AddError::Upstream(_) => reply::failure(
+            format!("cannot add `{server}`: {}. Nothing was added and no container is left running; fix the cause or pick another server with mcp-find.", reply::chain(&error)),
+            json!({}),
+        ),
+    }
+}

@@ -1,0 +1,334 @@
+//! A workspace: the servers one client identity added, their config and the tool table.
+//!
+//! Add, remove and restart are serialized by one async lock; reads (`tools/list`, routing a
+//! call) take a short synchronous lock and never wait for a container.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+
+use rmcp::model::{CallToolRequestParams, CallToolResponse, JsonObject, Tool};
+use tokio::sync::broadcast;
+
+use crate::catalog::ServerName;
+use crate::gateway::launch::{self, LaunchError};
+use crate::gateway::naming::{self, ExposedToolName};
+use crate::gateway::Gateway;
+use crate::runtime::ContainerSpec;
+use crate::upstream::{self, Upstream};
+
+/// One client identity's servers and tools.
+#[derive(Debug)]
+pub struct Workspace {
+    id: String,
+    gateway: Arc<Gateway>,
+    /// Serializes add, remove and restart, which wait for containers.
+    ops: tokio::sync::Mutex<()>,
+    state: RwLock<State>,
+    /// Tool-list changes; the value is the session that caused it, which was told directly.
+    changes: broadcast::Sender<u64>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    servers: BTreeMap<ServerName, Added>,
+    routes: BTreeMap<ExposedToolName, Route>,
+    config: HashMap<ServerName, JsonObject>,
+}
+
+#[derive(Debug)]
+struct Added {
+    /// `None` after the server died; the next call starts it again from `spec`.
+    upstream: Option<Arc<Upstream>>,
+    spec: ContainerSpec,
+    tools: Vec<ExposedToolName>,
+}
+
+#[derive(Debug, Clone)]
+struct Route {
+    server: ServerName,
+    upstream_name: String,
+    tool: Tool,
+}
+
+/// A tool registered by `mcp-add`.
+#[derive(Debug, Clone)]
+pub struct AddedTool {
+    pub exposed: ExposedToolName,
+    /// The name the server itself uses; differs from `exposed` after a collision.
+    pub original: String,
+    pub tool: Tool,
+}
+
+/// The result of `mcp-add`.
+#[derive(Debug)]
+pub struct AddOutcome {
+    pub tools: Vec<AddedTool>,
+    /// False when the server was already added and nothing changed.
+    pub newly_added: bool,
+}
+
+/// Why `mcp-add` failed; nothing was registered and no container is left.
+#[derive(Debug, thiserror::Error)]
+pub enum AddError {
+    #[error("there is no server named `{name}` in the catalog")]
+    Unknown { name: String, suggestions: Vec<String> },
+    #[error(transparent)]
+    Launch(#[from] LaunchError),
+    #[error("docker is not available")]
+    Docker(#[source] crate::runtime::Error),
+    #[error(transparent)]
+    Upstream(#[from] upstream::Error),
+}
+
+/// Why a forwarded tool call failed before or while reaching the server.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("no added tool is named `{name}`")]
+    UnknownTool { name: String, available: Vec<String> },
+    #[error("`{server}` was removed while the call was being routed")]
+    Removed { server: ServerName },
+    #[error("restarting `{server}` failed")]
+    Restart {
+        server: ServerName,
+        #[source]
+        source: AddError,
+    },
+    #[error(transparent)]
+    Upstream(#[from] upstream::Error),
+}
+
+impl Workspace {
+    pub fn new(id: impl Into<String>, gateway: Arc<Gateway>) -> Arc<Workspace> {
+        Arc::new(Workspace {
+            id: id.into(),
+            gateway,
+            ops: tokio::sync::Mutex::new(()),
+            state: RwLock::new(State::default()),
+            changes: broadcast::channel(16).0,
+        })
+    }
+
+    pub fn gateway(&self) -> &Arc<Gateway> {
+        &self.gateway
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        // Writers never panic while holding the lock, so poisoning cannot hide a broken state.
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Listens for tool-list changes of this workspace.
+    pub fn subscribe(&self) -> broadcast::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    fn announce(&self, origin: u64) {
+        // No receiver just means no other session is listening.
+        let _ = self.changes.send(origin);
+    }
+
+    /// The added tools, under their exposed names.
+    pub fn tools(&self) -> Vec<Tool> {
+        self.read().routes.values().map(|r| r.tool.clone()).collect()
+    }
+
+    pub fn is_added(&self, server: &str) -> bool {
+        self.read().servers.contains_key(server)
+    }
+
+    /// Names of the added servers.
+    pub fn added(&self) -> Vec<String> {
+        self.read().servers.keys().map(ToString::to_string).collect()
+    }
+
+    /// Exposed tool names of one added server, with their upstream names.
+    pub fn tools_of(&self, server: &str) -> Vec<AddedTool> {
+        let state = self.read();
+        let Some(added) = state.servers.get(server) else { return Vec::new() };
+        added
+            .tools
+            .iter()
+            .filter_map(|name| state.routes.get(name).map(|r| (name, r)))
+            .map(|(name, route)| AddedTool {
+                exposed: name.clone(),
+                original: route.upstream_name.clone(),
+                tool: route.tool.clone(),
+            })
+            .collect()
+    }
+
+    pub fn config(&self, server: &str) -> JsonObject {
+        self.read().config.get(server).cloned().unwrap_or_default()
+    }
+
+    pub fn set_config(&self, server: ServerName, config: JsonObject) {
+        self.write().config.insert(server, config);
+    }
+
+    /// Starts `name` and registers its tools; `origin` is the asking session.
+    pub async fn add(&self, name: &str, origin: u64) -> Result<AddOutcome, AddError> {
+        let _op = self.ops.lock().await;
+        if self.is_added(name) {
+            return Ok(AddOutcome { tools: self.tools_of(name), newly_added: false });
+        }
+        let Some(entry) = self.gateway.catalog.get(name) else {
+            return Err(AddError::Unknown { name: name.to_string(), suggestions: self.suggest(name) });
+        };
+        let config = self.config(name);
+        let spec = launch::container_spec(entry, &self.id, &config, &self.gateway.secrets, self.gateway.settings.limits)?;
+        let upstream = self.start(&entry.name, &spec).await?;
+        let tools = {
+            let mut state = self.write();
+            let mut taken: HashSet<ExposedToolName> = state.routes.keys().cloned().collect();
+            taken.extend(crate::gateway::tools::NAMES.iter().filter_map(|n| ExposedToolName::new(n)));
+            let mut added_tools = Vec::new();
+            for tool in upstream.tools() {
+                let exposed = naming::expose(name, &tool.name, &taken);
+                taken.insert(exposed.clone());
+                let mut exposed_tool = tool.clone();
+                exposed_tool.name = exposed.to_string().into();
+                state.routes.insert(
+                    exposed.clone(),
+                    Route { server: entry.name.clone(), upstream_name: tool.name.to_string(), tool: exposed_tool.clone() },
+                );
+                added_tools.push(AddedTool { exposed, original: tool.name.to_string(), tool: exposed_tool });
+            }
+            state.servers.insert(
+                entry.name.clone(),
+                Added { upstream: Some(upstream), spec, tools: added_tools.iter().map(|t| t.exposed.clone()).collect() },
+            );
+            added_tools
+        };
+        tracing::info!(server = name, workspace = %self.id, tools = tools.len(), "server added");
+        self.announce(origin);
+        Ok(AddOutcome { tools, newly_added: true })
+    }
+
+    async fn start(&self, server: &ServerName, spec: &ContainerSpec) -> Result<Arc<Upstream>, AddError> {
+        let docker = self.gateway.docker().await.map_err(AddError::Docker)?;
+        let upstream = Upstream::start(docker, server.clone(), spec, self.gateway.settings.start_timeout).await?;
+        Ok(Arc::new(upstream))
+    }
+
+    /// Catalog names close to a name that is not in it.
+    fn suggest(&self, name: &str) -> Vec<String> {
+        let hits = self.gateway.index.search(name, 3).unwrap_or_default();
+        hits.iter()
+            .filter_map(|hit| self.gateway.entry_at(hit.doc))
+            .map(|entry| entry.name.to_string())
+            .collect()
+    }
+
+    /// Unregisters `name`'s tools and removes its container; `None` if it was not added.
+    pub async fn remove(&self, name: &str, origin: u64) -> Option<Vec<ExposedToolName>> {
+        let _op = self.ops.lock().await;
+        let added = {
+            let mut state = self.write();
+            let added = state.servers.remove(name)?;
+            for tool in &added.tools {
+                state.routes.remove(tool);
+            }
+            added
+        };
+        if let Some(upstream) = &added.upstream {
+            self.shutdown_upstream(upstream).await;
+        }
+        tracing::info!(server = name, workspace = %self.id, "server removed");
+        self.announce(origin);
+        Some(added.tools)
+    }
+
+    async fn shutdown_upstream(&self, upstream: &Upstream) {
+        match self.gateway.docker().await {
+            Ok(docker) => upstream.shutdown(docker).await,
+            Err(error) => tracing::warn!(error = %error, "cannot reach docker to remove a container"),
+        }
+    }
+
+    /// Forwards a call to the tool exposed as `exposed`, restarting its server if it died.
+    pub async fn call(&self, exposed: &str, arguments: Option<JsonObject>) -> Result<CallToolResponse, CallError> {
+        let (server, upstream_name, upstream) = {
+            let state = self.read();
+            let route = ExposedToolName::new(exposed).and_then(|n| state.routes.get(&n));
+            let Some(route) = route else {
+                return Err(CallError::UnknownTool {
+                    name: exposed.to_string(),
+                    available: state.routes.keys().map(ToString::to_string).collect(),
+                });
+            };
+            let upstream = state.servers.get(&route.server).and_then(|a| a.upstream.clone());
+            (route.server.clone(), route.upstream_name.clone(), upstream)
+        };
+        let upstream = match upstream {
+            Some(upstream) if !upstream.is_closed() => upstream,
+            stale => self.restart(&server, stale).await?,
+        };
+        let mut params = CallToolRequestParams::new(upstream_name);
+        params.arguments = arguments;
+        match upstream.call(params).await {
+            Err(error @ upstream::Error::Closed { .. }) => {
+                self.forget(&server, &upstream).await;
+                Err(CallError::Upstream(error))
+            }
+            other => other.map_err(CallError::Upstream),
+        }
+    }
+
+    /// Starts `server` again unless another call already did; `stale` is the dead connection.
+    async fn restart(&self, server: &ServerName, stale: Option<Arc<Upstream>>) -> Result<Arc<Upstream>, CallError> {
+        let _op = self.ops.lock().await;
+        let spec = {
+            let state = self.read();
+            let Some(added) = state.servers.get(server) else {
+                return Err(CallError::Removed { server: server.clone() });
+            };
+            match &added.upstream {
+                Some(current) if !current.is_closed() && !same(current, stale.as_ref()) => return Ok(current.clone()),
+                _ => added.spec.clone(),
+            }
+        };
+        if let Some(stale) = stale {
+            self.shutdown_upstream(&stale).await;
+        }
+        tracing::info!(server = %server, workspace = %self.id, "restarting server");
+        let upstream = self
+            .start(server, &spec)
+            .await
+            .map_err(|source| CallError::Restart { server: server.clone(), source })?;
+        match self.write().servers.get_mut(server) {
+            Some(added) => added.upstream = Some(upstream.clone()),
+            None => return Err(CallError::Removed { server: server.clone() }),
+        }
+        Ok(upstream)
+    }
+
+    /// Drops a dead connection so the next call restarts the server.
+    async fn forget(&self, server: &ServerName, dead: &Arc<Upstream>) {
+        {
+            let mut state = self.write();
+            if let Some(added) = state.servers.get_mut(server).filter(|a| same(dead, a.upstream.as_ref())) {
+                added.upstream = None;
+            }
+        }
+        self.shutdown_upstream(dead).await;
+    }
+
+    /// Stops every server of the workspace; used at shutdown.
+    pub async fn shutdown(&self) {
+        let _op = self.ops.lock().await;
+        let upstreams: Vec<Arc<Upstream>> = {
+            let mut state = self.write();
+            state.routes.clear();
+            std::mem::take(&mut state.servers).into_values().filter_map(|a| a.upstream).collect()
+        };
+        futures::future::join_all(upstreams.iter().map(|u| self.shutdown_upstream(u))).await;
+    }
+}
+
+fn same(a: &Arc<Upstream>, b: Option<&Arc<Upstream>>) -> bool {
+    b.is_some_and(|b| Arc::ptr_eq(a, b))
+}

@@ -1,0 +1,16 @@
+//! How a server runs. Only this folder imports bollard: above it, a running server is a pair of
+//! byte streams and an id to stop it by.
+//!
+//! Every container carries the `io.switchboard.*` labels so that [`Docker::sweep_orphans`] can
+//! remove what a dead gateway left behind. Next: `upstream/connection.rs`, which speaks MCP over
+//! the streams returned by [`Docker::start`].
+
+mod docker;
+mod error;
+mod identity;
+mod spec;
+
+pub use docker::{Docker, Running, StderrTail};
+pub use error::Error;
+pub use identity::GatewayId;
+pub use spec::{ContainerSpec, Limits, labels};

@@ -1,0 +1,56 @@
+//! What the gateway asks the runtime to start: plain data, no Docker types.
+
+use std::collections::HashMap;
+
+use crate::runtime::GatewayId;
+
+/// Label on every container Switchboard starts.
+pub(crate) const MANAGED_LABEL: &str = "io.switchboard.managed";
+/// Label naming the catalog server a container runs.
+pub(crate) const SERVER_LABEL: &str = "io.switchboard.server";
+/// Label naming the workspace a container belongs to.
+pub(crate) const WORKSPACE_LABEL: &str = "io.switchboard.workspace";
+/// Label naming the gateway process that owns a container.
+pub(crate) const GATEWAY_LABEL: &str = "io.switchboard.gateway";
+
+/// One server container to start.
+#[derive(Debug, Clone)]
+pub struct ContainerSpec {
+    pub server: String,
+    pub workspace: String,
+    pub image: String,
+    /// Replaces the image's CMD when not empty.
+    pub command: Vec<String>,
+    /// `NAME=value` pairs. May hold secrets: never log this field.
+    pub env: Vec<String>,
+    /// `host:container[:ro]` bind mounts or `volume:container` named volumes.
+    pub volumes: Vec<String>,
+    pub user: Option<String>,
+    /// `--network none` when true.
+    pub disable_network: bool,
+    pub limits: Limits,
+}
+
+/// Resource limits applied to every server container.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub memory_bytes: i64,
+    pub nano_cpus: i64,
+    pub pids: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { memory_bytes: 1 << 30, nano_cpus: 1_000_000_000, pids: 512 }
+    }
+}
+
+/// The labels that mark a container as ours, and whose it is.
+pub fn labels(spec: &ContainerSpec, gateway: &GatewayId) -> HashMap<String, String> {
+    HashMap::from([
+        (MANAGED_LABEL.to_string(), "true".to_string()),
+        (SERVER_LABEL.to_string(), spec.server.clone()),
+        (WORKSPACE_LABEL.to_string(), spec.workspace.clone()),
+        (GATEWAY_LABEL.to_string(), gateway.to_string()),
+    ])
+}
