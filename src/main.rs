@@ -12,7 +12,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(switchboard::cli::run(args)) {
+    let outcome = runtime.block_on(switchboard::cli::run(args));
+    // A blocking read of stdin may still be pending; waiting for it would never end.
+    runtime.shutdown_background();
+    match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");

@@ -1,0 +1,211 @@
+//! Starts the real `switchboard` binary over stdio and drives it with rmcp's client.
+//!
+//! A [`TestGateway`] owns a temporary `SWITCHBOARD_HOME`, the child process and its captured
+//! stderr; on drop it kills the process and removes any container labelled with its pid, so a
+//! failing test leaves nothing behind.
+
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rmcp::ServiceExt;
+use rmcp::model::{CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation};
+use rmcp::service::{NotificationContext, RoleClient, RunningService};
+use serde_json::Value;
+use tokio::io::AsyncBufReadExt;
+use tokio::sync::watch;
+
+/// How long any single step of a test may take before it fails.
+pub(crate) const STEP: Duration = Duration::from_secs(60);
+
+/// The fixture catalog, with the fixture image built first.
+pub(crate) fn fixture_catalog() -> PathBuf {
+    if let Err(error) = switchboard_testsupport::ensure_fixture_image() {
+        panic!("cannot build the fixture image (is Docker running?): {error:#}");
+    }
+    switchboard_testsupport::repo_root().join("tests/fixtures/catalog.yaml")
+}
+
+/// Counts `notifications/tools/list_changed` from the gateway.
+#[derive(Clone)]
+pub(crate) struct Listener {
+    info: ClientConfig,
+    changes: Arc<watch::Sender<u64>>,
+}
+
+impl rmcp::ClientHandler for Listener {
+    fn get_info(&self) -> ClientConfig {
+        self.info.clone()
+    }
+
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        self.changes.send_modify(|n| *n += 1);
+    }
+}
+
+/// A running gateway and an MCP client connected to it.
+pub(crate) struct TestGateway {
+    pub(crate) client: Option<RunningService<RoleClient, Listener>>,
+    child: tokio::process::Child,
+    pid: u32,
+    stderr: Arc<Mutex<String>>,
+    changes: watch::Receiver<u64>,
+    _home: tempfile::TempDir,
+}
+
+impl TestGateway {
+    /// `switchboard run --catalog <catalog> <extra...>` with a fresh home.
+    pub(crate) async fn start(catalog: &Path, extra: &[&str]) -> TestGateway {
+        let home = tempfile::tempdir().expect("temp dir");
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        command
+            .arg("run")
+            .arg("--catalog")
+            .arg(catalog)
+            .args(extra)
+            .env("SWITCHBOARD_HOME", home.path())
+            .env("SWITCHBOARD_LOG", "info,switchboard=debug")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command.spawn().expect("spawn switchboard");
+        let pid = child.id().expect("child pid");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("piped stderr")).lines();
+        let sink = stderr.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                let mut text = sink.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        let (sender, changes) = watch::channel(0);
+        let listener = Listener {
+            info: ClientConfig::new(ClientCapabilities::default(), Implementation::new("switchboard-tests", "0")),
+            changes: Arc::new(sender),
+        };
+        let transport = (child.stdout.take().expect("piped stdout"), child.stdin.take().expect("piped stdin"));
+        let client = tokio::time::timeout(STEP, listener.serve(transport))
+            .await
+            .unwrap_or_else(|_| panic!("initialize timed out; stderr:\n{}", stderr.lock().unwrap()))
+            .unwrap_or_else(|e| panic!("initialize failed: {e}; stderr:\n{}", stderr.lock().unwrap()));
+        TestGateway { client: Some(client), child, pid, stderr, changes, _home: home }
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    pub(crate) fn client(&self) -> &RunningService<RoleClient, Listener> {
+        self.client.as_ref().expect("client is connected")
+    }
+
+    pub(crate) fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Calls a tool and returns its result; protocol errors fail the test.
+    pub(crate) async fn call(&self, name: &str, arguments: Value) -> CallToolResult {
+        let mut params = CallToolRequestParams::new(name.to_string());
+        params.arguments = arguments.as_object().cloned();
+        match tokio::time::timeout(STEP, self.client().call_tool(params)).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(error)) => panic!("calling {name} failed: {error}; stderr:\n{}", self.stderr()),
+            Err(_) => panic!("calling {name} timed out; stderr:\n{}", self.stderr()),
+        }
+    }
+
+    pub(crate) async fn tool_names(&self) -> Vec<String> {
+        let tools = self.client().list_all_tools().await.expect("tools/list");
+        tools.into_iter().map(|t| t.name.to_string()).collect()
+    }
+
+    /// How many `list_changed` notifications arrived so far.
+    pub(crate) fn changes_seen(&self) -> u64 {
+        *self.changes.borrow()
+    }
+
+    /// Waits until more than `seen` notifications arrived.
+    pub(crate) async fn wait_for_change(&mut self, seen: u64) {
+        let wait = self.changes.wait_for(|n| *n > seen);
+        if tokio::time::timeout(STEP, wait).await.is_err() {
+            panic!("no tools/list_changed after {seen}; stderr:\n{}", self.stderr());
+        }
+    }
+
+    /// Ids of the managed containers this gateway owns, optionally for one server only.
+    pub(crate) async fn containers(&self, server: Option<&str>) -> Vec<String> {
+        let all = switchboard_testsupport::managed_containers().await.expect("docker list");
+        all.into_iter()
+            .filter(|(_, labels)| {
+                let owner = labels.get("io.switchboard.gateway").map(String::as_str).unwrap_or_default();
+                owner.split(':').nth(1) == Some(self.pid.to_string().as_str())
+                    && server.is_none_or(|s| labels.get("io.switchboard.server").map(String::as_str) == Some(s))
+            })
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// Closes stdin (the client disconnects) and waits for the gateway to exit.
+    pub(crate) async fn disconnect(mut self) -> ExitStatus {
+        if let Some(client) = self.client.take() {
+            let _ = client.cancel().await;
+        }
+        self.wait_exit().await
+    }
+
+    /// Sends a signal with the `kill` command and waits for the gateway to exit.
+    pub(crate) async fn signal(mut self, signal: &str) -> ExitStatus {
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.pid.to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} failed");
+        self.wait_exit().await
+    }
+
+    async fn wait_exit(&mut self) -> ExitStatus {
+        match tokio::time::timeout(STEP, self.child.wait()).await {
+            Ok(status) => status.expect("wait for gateway"),
+            Err(_) => panic!("gateway did not exit; stderr:\n{}", self.stderr()),
+        }
+    }
+}
+
+impl Drop for TestGateway {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+        let pid = self.pid;
+        let _ = switchboard_testsupport::block_on(switchboard_testsupport::remove_containers_of_pid(pid));
+    }
+}
+
+/// The text of a tool result's first content block.
+pub(crate) fn text(result: &CallToolResult) -> String {
+    result
+        .content
+        .first()
+        .and_then(|c| c.as_text())
+        .map(|t| t.text.clone())
+        .unwrap_or_default()
+}
+
+/// Retries `check` until it holds or the step deadline passes.
+pub(crate) async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + STEP;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}

@@ -1,0 +1,17 @@
+//! End-to-end tests: the real `switchboard` binary, a real Docker daemon, real MCP clients.
+//! The fixture image is built on first use (`cargo fixtures` builds it ahead of time).
+
+mod common;
+
+// The whole path over stdio with rmcp's client: find, add, call, exec, collide, remove.
+mod stdio;
+// Bad input and faults: unknown servers, bad arguments, missing images, crashing servers.
+mod faults;
+// Clean-up: client disconnects, signals, orphan containers from dead gateways.
+mod lifecycle;
+// The command line: catalog search/ls/show, malformed catalogs.
+mod cli;
+// A client we did not write: the Python `mcp` SDK over stdio.
+mod interop;
+// ARCHITECTURE.md names only paths that exist.
+mod tidy;

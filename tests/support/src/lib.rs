@@ -1,0 +1,32 @@
+//! Test support: builds the fixture MCP servers into `FROM scratch` images, and looks at the
+//! containers a gateway left through the Docker API. Used by the end-to-end tests and benches;
+//! never part of the shipped binary.
+
+mod images;
+mod containers;
+
+pub use containers::{managed_containers, remove_containers_of_pid};
+pub use images::{FIXTURE_IMAGE, ensure_fixture_image, fixture_binary};
+
+/// The repository root, for paths like `tests/fixtures/catalog.yaml`.
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs `future` on a fresh runtime in its own thread, so it works from sync code and from
+/// inside another runtime alike (e.g. in `Drop`).
+pub fn block_on<T: Send + 'static>(future: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a current-thread runtime builds")
+            .block_on(future)
+    })
+    .join()
+    .expect("the helper thread does not panic")
+}
+
+async fn docker() -> anyhow::Result<bollard::Docker> {
+    Ok(bollard::Docker::connect_with_defaults()?.negotiate_version().await?)
+}
