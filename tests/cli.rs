@@ -5,21 +5,35 @@ use serde_json::Value;
 fn switchboard(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .args(args)
-        .env("SWITCHBOARD_HOME", std::env::temp_dir().join("switchboard-cli-tests"))
+        .env(
+            "SWITCHBOARD_HOME",
+            std::env::temp_dir().join("switchboard-cli-tests"),
+        )
         .output()
         .expect("run switchboard")
 }
 
 fn shared_catalog() -> String {
-    let path = switchboard_testsupport::repo_root().join("../shared/catalogs/docker-mcp-catalog.yaml");
-    assert!(path.exists(), "the shared Docker catalog is expected beside the repository at {}", path.display());
+    let path =
+        switchboard_testsupport::repo_root().join("../shared/catalogs/docker-mcp-catalog.yaml");
+    assert!(
+        path.exists(),
+        "the shared Docker catalog is expected beside the repository at {}",
+        path.display()
+    );
     path.display().to_string()
 }
 
 #[test]
 fn catalog_search_json_ranks_best_first() {
-    let out = switchboard(&["catalog", "search", "--json", "--limit", "3", "current", "time", "in", "a", "timezone"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = switchboard(&[
+        "catalog", "search", "--json", "--limit", "3", "current", "time", "in", "a", "timezone",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let body: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(body["query"], "current time in a timezone");
     let results = body["results"].as_array().unwrap();
@@ -35,11 +49,18 @@ fn bundled_catalog_has_forty_real_servers_and_shows_them() {
     let body: Value = serde_json::from_slice(&out.stdout).unwrap();
     let servers = body["servers"].as_array().unwrap();
     assert!(servers.len() >= 40, "{} servers", servers.len());
-    let with_tools = servers.iter().filter(|s| s["tools"].as_array().is_some_and(|t| !t.is_empty())).count();
+    let with_tools = servers
+        .iter()
+        .filter(|s| s["tools"].as_array().is_some_and(|t| !t.is_empty()))
+        .count();
     assert!(with_tools >= 40, "{with_tools} servers list their tools");
 
     let out = switchboard(&["catalog", "show", "github-official", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let entry: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(entry["secrets"][0]["env"], "GITHUB_PERSONAL_ACCESS_TOKEN");
 
@@ -51,12 +72,31 @@ fn bundled_catalog_has_forty_real_servers_and_shows_them() {
 #[test]
 fn the_real_docker_catalog_loads_whole() {
     let out = switchboard(&["catalog", "ls", "--json", "--catalog", &shared_catalog()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let body: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(body["servers"].as_array().unwrap().len(), 328);
-    let out = switchboard(&["catalog", "search", "--catalog", &shared_catalog(), "merge", "request", "on", "gitlab"]);
+    let out = switchboard(&[
+        "catalog",
+        "search",
+        "--catalog",
+        &shared_catalog(),
+        "merge",
+        "request",
+        "on",
+        "gitlab",
+    ]);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).lines().next().unwrap().contains("gitlab"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("gitlab")
+    );
 }
 
 #[test]
@@ -67,10 +107,21 @@ fn a_malformed_catalog_names_file_and_entry_and_starts_nothing() {
     let out = switchboard(&["run", "--catalog", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(64));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("broken.yaml") && stderr.contains("`broken`"), "{stderr}");
-    assert!(out.stdout.is_empty(), "nothing may be written to the MCP channel");
+    assert!(
+        stderr.contains("broken.yaml") && stderr.contains("`broken`"),
+        "{stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing may be written to the MCP channel"
+    );
 
-    let out = switchboard(&["catalog", "ls", "--catalog", dir.path().join("absent.yaml").to_str().unwrap()]);
+    let out = switchboard(&[
+        "catalog",
+        "ls",
+        "--catalog",
+        dir.path().join("absent.yaml").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&out.stderr).contains("absent.yaml"));
 }

@@ -16,6 +16,9 @@ fn python_sdk_finds_adds_calls_and_removes_over_stdio() {
         .expect("python3 runs (install the SDK with `pip install mcp`)");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "python interop failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        out.status.success(),
+        "python interop failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     assert!(stdout.contains("interop ok"), "{stdout}");
 }

@@ -9,9 +9,15 @@ async fn assert_no_containers_of(pid: u32) {
     let left = switchboard_testsupport::managed_containers().await.unwrap();
     let mine: Vec<_> = left
         .iter()
-        .filter(|(_, l)| l.get("io.switchboard.gateway").is_some_and(|g| g.split(':').nth(1) == Some(&pid.to_string())))
+        .filter(|(_, l)| {
+            l.get("io.switchboard.gateway")
+                .is_some_and(|g| g.split(':').nth(1) == Some(&pid.to_string()))
+        })
         .collect();
-    assert!(mine.is_empty(), "containers of gateway {pid} left: {mine:?}");
+    assert!(
+        mine.is_empty(),
+        "containers of gateway {pid} left: {mine:?}"
+    );
 }
 
 #[tokio::test]
@@ -46,29 +52,61 @@ async fn a_client_that_disconnects_mid_call_leaves_nothing() {
     let started = std::time::Instant::now();
     let status = gw.disconnect().await;
     assert!(status.success(), "{status}");
-    assert!(started.elapsed().as_secs() < 20, "the gateway waited for the slow call");
-    assert!(slow.await.unwrap().is_err(), "the abandoned call cannot succeed");
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "the gateway waited for the slow call"
+    );
+    assert!(
+        slow.await.unwrap().is_err(),
+        "the abandoned call cannot succeed"
+    );
     assert_no_containers_of(pid).await;
 }
 
 #[tokio::test]
 async fn orphans_of_dead_gateways_are_swept_at_start_up() {
     let image = switchboard_testsupport::ensure_fixture_image().unwrap();
-    let docker = bollard::Docker::connect_with_defaults().unwrap().negotiate_version().await.unwrap();
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim().to_string();
+    let docker = bollard::Docker::connect_with_defaults()
+        .unwrap()
+        .negotiate_version()
+        .await
+        .unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .to_string();
     // pid 4194304 is above Linux's pid_max: no live process can have it.
     let orphan = create_idle(&docker, &image, &format!("{host}:4194304:1")).await;
     let foreign = create_idle(&docker, &image, "another-host:1:1").await;
 
     let _gw = TestGateway::start(&fixture_catalog(), &[]).await;
     eventually("the orphan is removed", || async {
-        docker.inspect_container(&orphan, None::<bollard::query_parameters::InspectContainerOptions>).await.is_err()
+        docker
+            .inspect_container(
+                &orphan,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+            .is_err()
     })
     .await;
-    let kept = docker.inspect_container(&foreign, None::<bollard::query_parameters::InspectContainerOptions>).await;
-    let remove = bollard::query_parameters::RemoveContainerOptionsBuilder::default().force(true).build();
-    docker.remove_container(&foreign, Some(remove)).await.unwrap();
-    assert!(kept.is_ok(), "a container of a gateway on another host must be left alone");
+    let kept = docker
+        .inspect_container(
+            &foreign,
+            None::<bollard::query_parameters::InspectContainerOptions>,
+        )
+        .await;
+    let remove = bollard::query_parameters::RemoveContainerOptionsBuilder::default()
+        .force(true)
+        .build();
+    docker
+        .remove_container(&foreign, Some(remove))
+        .await
+        .unwrap();
+    assert!(
+        kept.is_ok(),
+        "a container of a gateway on another host must be left alone"
+    );
 }
 
 /// A managed container that idles on open stdin, owned by the given gateway label.
@@ -85,7 +123,20 @@ async fn create_idle(docker: &bollard::Docker, image: &str, gateway: &str) -> St
         labels: Some(labels),
         ..Default::default()
     };
-    let id = docker.create_container(None::<bollard::query_parameters::CreateContainerOptions>, body).await.unwrap().id;
-    docker.start_container(&id, None::<bollard::query_parameters::StartContainerOptions>).await.unwrap();
+    let id = docker
+        .create_container(
+            None::<bollard::query_parameters::CreateContainerOptions>,
+            body,
+        )
+        .await
+        .unwrap()
+        .id;
+    docker
+        .start_container(
+            &id,
+            None::<bollard::query_parameters::StartContainerOptions>,
+        )
+        .await
+        .unwrap();
     id
 }

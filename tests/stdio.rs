@@ -2,11 +2,17 @@ use serde_json::json;
 
 use crate::common::{TestGateway, fixture_catalog, text};
 
-const META_TOOLS: [&str; 5] = ["mcp-find", "mcp-add", "mcp-remove", "mcp-config-set", "mcp-exec"];
+const META_TOOLS: [&str; 5] = [
+    "mcp-find",
+    "mcp-add",
+    "mcp-remove",
+    "mcp-config-set",
+    "mcp-exec",
+];
 
 #[tokio::test]
 async fn stdio_find_add_call_exec_remove() {
-    let mut gw = TestGateway::start(&fixture_catalog(), &[]).await;
+    let gw = TestGateway::start(&fixture_catalog(), &[]).await;
 
     // A new session sees only the meta-tools, and is told the list can change.
     let info = gw.client().peer_info().expect("server info");
@@ -16,16 +22,36 @@ async fn stdio_find_add_call_exec_remove() {
     let listed = gw.client().list_all_tools().await.unwrap();
     for tool in &listed {
         let description = tool.description.as_deref().unwrap_or_default();
-        assert!(description.len() > 80, "{} needs a description written for a model: {description:?}", tool.name);
+        assert!(
+            description.len() > 80,
+            "{} needs a description written for a model: {description:?}",
+            tool.name
+        );
     }
 
     // Find ranks the echo fixture first and says what it needs.
-    let found = gw.call("mcp-find", json!({"query": "echo text back"})).await;
+    let found = gw
+        .call("mcp-find", json!({"query": "echo text back"}))
+        .await;
     assert_eq!(found.is_error, Some(false), "{}", text(&found));
     let results = &found.structured_content.as_ref().unwrap()["results"];
     assert_eq!(results[0]["name"], "echo");
-    for field in ["title", "description", "score", "type", "tools", "required_secrets", "missing_secrets", "config_schema", "added"] {
-        assert!(results[0].get(field).is_some(), "mcp-find result lacks {field}: {}", results[0]);
+    for field in [
+        "title",
+        "description",
+        "score",
+        "type",
+        "tools",
+        "required_secrets",
+        "missing_secrets",
+        "config_schema",
+        "added",
+    ] {
+        assert!(
+            results[0].get(field).is_some(),
+            "mcp-find result lacks {field}: {}",
+            results[0]
+        );
     }
     assert_eq!(results[0]["added"], false);
 
@@ -36,11 +62,22 @@ async fn stdio_find_add_call_exec_remove() {
     gw.wait_for_change(seen).await;
     let body = added.structured_content.clone().unwrap();
     assert_eq!(body["status"], "added");
-    let echo_tool = body["tools"].as_array().unwrap().iter().find(|t| t["name"] == "echo").expect("echo tool");
-    assert_eq!(echo_tool["input_schema"]["properties"]["text"]["type"], "string");
+    let echo_tool = body["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "echo")
+        .expect("echo tool");
+    assert_eq!(
+        echo_tool["input_schema"]["properties"]["text"]["type"],
+        "string"
+    );
     let names = gw.tool_names().await;
     for tool in ["echo", "add", "sleep", "fail", "crash", "info"] {
-        assert!(names.contains(&tool.to_string()), "{tool} missing from {names:?}");
+        assert!(
+            names.contains(&tool.to_string()),
+            "{tool} missing from {names:?}"
+        );
     }
     assert_eq!(gw.containers(Some("echo")).await.len(), 1);
 
@@ -55,12 +92,20 @@ async fn stdio_find_add_call_exec_remove() {
     assert_eq!(text(&failed), "it broke");
 
     // mcp-exec reaches the same tools by name.
-    let via_exec = gw.call("mcp-exec", json!({"name": "add", "arguments": {"a": 1, "b": 1}})).await;
+    let via_exec = gw
+        .call(
+            "mcp-exec",
+            json!({"name": "add", "arguments": {"a": 1, "b": 1}}),
+        )
+        .await;
     assert_eq!(via_exec.structured_content, Some(json!({"sum": 2})));
 
     // Adding again is a no-op that says so.
     let again = gw.call("mcp-add", json!({"name": "echo"})).await;
-    assert_eq!(again.structured_content.as_ref().unwrap()["status"], "already_added");
+    assert_eq!(
+        again.structured_content.as_ref().unwrap()["status"],
+        "already_added"
+    );
     assert_eq!(gw.containers(Some("echo")).await.len(), 1);
 
     // A colliding server gets prefixed names, and the result says so.
@@ -69,11 +114,23 @@ async fn stdio_find_add_call_exec_remove() {
     assert_eq!(collide.is_error, Some(false), "{}", text(&collide));
     gw.wait_for_change(seen).await;
     let renamed = collide.structured_content.as_ref().unwrap()["renamed"].clone();
-    assert!(renamed.as_array().unwrap().contains(&json!({"tool": "echo", "exposed_as": "collide__echo"})), "{renamed}");
+    assert!(
+        renamed
+            .as_array()
+            .unwrap()
+            .contains(&json!({"tool": "echo", "exposed_as": "collide__echo"})),
+        "{renamed}"
+    );
     assert!(text(&collide).contains("collide__echo"));
     let names = gw.tool_names().await;
-    assert!(names.contains(&"collide__echo".to_string()) && names.contains(&"shout".to_string()), "{names:?}");
-    assert_eq!(text(&gw.call("collide__echo", json!({"text": "x"})).await), "[x]");
+    assert!(
+        names.contains(&"collide__echo".to_string()) && names.contains(&"shout".to_string()),
+        "{names:?}"
+    );
+    assert_eq!(
+        text(&gw.call("collide__echo", json!({"text": "x"})).await),
+        "[x]"
+    );
     assert_eq!(text(&gw.call("echo", json!({"text": "x"})).await), "x");
 
     // Remove withdraws the tools, tells the client, and the container is gone at once.
@@ -81,9 +138,15 @@ async fn stdio_find_add_call_exec_remove() {
     let removed = gw.call("mcp-remove", json!({"name": "echo"})).await;
     assert_eq!(removed.is_error, Some(false), "{}", text(&removed));
     gw.wait_for_change(seen).await;
-    assert!(gw.containers(Some("echo")).await.is_empty(), "echo container still exists");
+    assert!(
+        gw.containers(Some("echo")).await.is_empty(),
+        "echo container still exists"
+    );
     let names = gw.tool_names().await;
-    assert!(!names.contains(&"add".to_string()) && names.contains(&"collide__echo".to_string()), "{names:?}");
+    assert!(
+        !names.contains(&"add".to_string()) && names.contains(&"collide__echo".to_string()),
+        "{names:?}"
+    );
     let gone = gw.call("echo", json!({"text": "x"})).await;
     assert_eq!(gone.is_error, Some(true));
 
@@ -94,7 +157,9 @@ async fn stdio_find_add_call_exec_remove() {
     assert!(status.success(), "gateway exit: {status}");
     let left = switchboard_testsupport::managed_containers().await.unwrap();
     assert!(
-        !left.iter().any(|(_, l)| l.get("io.switchboard.gateway").is_some_and(|g| g.contains(&format!(":{pid}:")))),
+        !left.iter().any(|(_, l)| l
+            .get("io.switchboard.gateway")
+            .is_some_and(|g| g.contains(&format!(":{pid}:")))),
         "containers left after exit"
     );
 }

@@ -6,17 +6,24 @@ use std::path::Path;
 #[test]
 fn architecture_names_only_existing_paths() {
     let root = switchboard_testsupport::repo_root();
-    let text = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md exists");
+    let text =
+        std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md exists");
     let mut missing = Vec::new();
     for (i, chunk) in text.split('`').enumerate() {
         let looks_like_path = i % 2 == 1
             && !chunk.contains(' ')
-            && (chunk.ends_with(".rs") || chunk.ends_with('/') || chunk.ends_with(".md") || chunk.ends_with(".yaml"));
+            && (chunk.ends_with(".rs")
+                || chunk.ends_with('/')
+                || chunk.ends_with(".md")
+                || chunk.ends_with(".yaml"));
         if looks_like_path && !root.join(chunk).exists() {
             missing.push(chunk.to_string());
         }
     }
-    assert!(missing.is_empty(), "ARCHITECTURE.md names paths that do not exist: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md names paths that do not exist: {missing:?}"
+    );
 }
 
 #[test]
@@ -31,7 +38,10 @@ fn every_source_file_opens_with_a_module_doc() {
             }
         });
     }
-    assert!(undocumented.is_empty(), "files without a leading //! doc: {undocumented:?}");
+    assert!(
+        undocumented.is_empty(),
+        "files without a leading //! doc: {undocumented:?}"
+    );
 }
 
 fn visit(dir: &Path, f: &mut dyn FnMut(&Path)) {

@@ -66,13 +66,18 @@ mod tests {
         let mut analyzer = analyzer();
         assert_eq!(
             terms(&mut analyzer, "listIssues get_file_contents kebab-case"),
-            vec!["listissu", "get", "file", "content", "kebab", "case", "list", "issu"]
+            vec![
+                "listissu", "get", "file", "content", "kebab", "case", "list", "issu"
+            ]
         );
     }
 
     #[test]
     fn stop_words_are_dropped_and_words_stemmed() {
         let mut analyzer = analyzer();
-        assert_eq!(terms(&mut analyzer, "the Repositories of THE user"), vec!["repositori", "user"]);
+        assert_eq!(
+            terms(&mut analyzer, "the Repositories of THE user"),
+            vec!["repositori", "user"]
+        );
     }
 }

@@ -35,7 +35,9 @@ pub struct SearchIndex {
 
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SearchIndex").field("documents", &self.names.len()).finish()
+        f.debug_struct("SearchIndex")
+            .field("documents", &self.names.len())
+            .finish()
     }
 }
 
@@ -114,8 +116,9 @@ impl SearchIndex {
                 doc.add_text(fields.exact_tools, normalize(&tool.name));
                 doc.add_text(fields.tool_names, analyze::split_identifiers(&tool.name));
                 doc.add_text(fields.tool_text, &tool.description);
-                let mut terms: HashSet<String> =
-                    analyze::terms(&mut analyzer, &tool.name).into_iter().collect();
+                let mut terms: HashSet<String> = analyze::terms(&mut analyzer, &tool.name)
+                    .into_iter()
+                    .collect();
                 terms.extend(analyze::terms(&mut analyzer, &tool.description));
                 terms_of_tools.push((tool.name.clone(), terms));
             }
@@ -175,19 +178,32 @@ impl SearchIndex {
         let fields = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if !exact.is_empty() {
-            for (field, boost) in [(fields.exact_name, EXACT_NAME_BOOST), (fields.exact_tools, EXACT_TOOL_BOOST)] {
+            for (field, boost) in [
+                (fields.exact_name, EXACT_NAME_BOOST),
+                (fields.exact_tools, EXACT_TOOL_BOOST),
+            ] {
                 let term = Term::from_field_text(field, exact);
-                clauses.push((Occur::Should, boosted(TermQuery::new(term, IndexRecordOption::Basic), boost)));
+                clauses.push((
+                    Occur::Should,
+                    boosted(TermQuery::new(term, IndexRecordOption::Basic), boost),
+                ));
             }
         }
         for text in terms {
             for (field, boost) in fields.weighted() {
                 let term = Term::from_field_text(field, text);
-                clauses.push((Occur::Should, boosted(TermQuery::new(term, IndexRecordOption::WithFreqs), boost)));
+                clauses.push((
+                    Occur::Should,
+                    boosted(TermQuery::new(term, IndexRecordOption::WithFreqs), boost),
+                ));
             }
             // Typos in short words match too much unrelated text; only longer words get slack.
             if text.chars().count() >= 5 || fuzzy_distance > 1 {
-                for (field, boost) in [(fields.name, NAME_BOOST), (fields.title, TITLE_BOOST), (fields.tool_names, TOOL_NAMES_BOOST)] {
+                for (field, boost) in [
+                    (fields.name, NAME_BOOST),
+                    (fields.title, TITLE_BOOST),
+                    (fields.tool_names, TOOL_NAMES_BOOST),
+                ] {
                     let term = Term::from_field_text(field, text);
                     let fuzzy = FuzzyTermQuery::new(term, fuzzy_distance, true);
                     clauses.push((Occur::Should, boosted(fuzzy, boost * FUZZY_BOOST)));
@@ -208,7 +224,11 @@ impl SearchIndex {
                 .get_first(self.fields.position)
                 .and_then(|v| tantivy::schema::Value::as_u64(&v))
                 .unwrap_or_default() as usize;
-            hits.push(Hit { doc: position, score, matched_tools: Vec::new() });
+            hits.push(Hit {
+                doc: position,
+                score,
+                matched_tools: Vec::new(),
+            });
         }
         hits.sort_by(|a, b| {
             b.score
@@ -225,18 +245,30 @@ impl SearchIndex {
         order
             .into_iter()
             .take(limit)
-            .map(|doc| Hit { doc, score: 0.0, matched_tools: Vec::new() })
+            .map(|doc| Hit {
+                doc,
+                score: 0.0,
+                matched_tools: Vec::new(),
+            })
             .collect()
     }
 
     fn matched_tools(&self, doc: usize, terms: &[String]) -> Vec<String> {
         let mut scored: Vec<(usize, &str)> = self.tool_terms[doc]
             .iter()
-            .map(|(name, tool_terms)| (terms.iter().filter(|t| tool_terms.contains(*t)).count(), name.as_str()))
+            .map(|(name, tool_terms)| {
+                (
+                    terms.iter().filter(|t| tool_terms.contains(*t)).count(),
+                    name.as_str(),
+                )
+            })
             .filter(|(count, _)| *count > 0)
             .collect();
         scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-        scored.into_iter().map(|(_, name)| name.to_string()).collect()
+        scored
+            .into_iter()
+            .map(|(_, name)| name.to_string())
+            .collect()
     }
 }
 
@@ -246,7 +278,11 @@ fn boosted(query: impl Query, boost: f32) -> Box<dyn Query> {
 
 /// The form an exact name is compared in: trimmed, lowercased, inner spaces as dashes.
 fn normalize(text: &str) -> String {
-    text.trim().to_lowercase().split_whitespace().collect::<Vec<_>>().join("-")
+    text.trim()
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 #[cfg(test)]
@@ -261,7 +297,10 @@ mod tests {
             description: description.into(),
             tools: tools
                 .iter()
-                .map(|t| ToolText { name: (*t).into(), description: String::new() })
+                .map(|t| ToolText {
+                    name: (*t).into(),
+                    description: String::new(),
+                })
                 .collect(),
             ..Document::default()
         }
@@ -269,11 +308,36 @@ mod tests {
 
     fn catalog() -> Vec<Document> {
         vec![
-            doc("github", "GitHub", "Issues, pull requests and repositories", &["create_issue", "list_pull_requests"]),
-            doc("gitlab", "GitLab", "Merge requests and pipelines", &["create_merge_request"]),
-            doc("postgres", "PostgreSQL", "Query a Postgres database", &["query"]),
-            doc("time", "Time", "Current time and timezone conversion", &["get_current_time"]),
-            doc("fetch", "Fetch", "Download web pages as markdown", &["fetch"]),
+            doc(
+                "github",
+                "GitHub",
+                "Issues, pull requests and repositories",
+                &["create_issue", "list_pull_requests"],
+            ),
+            doc(
+                "gitlab",
+                "GitLab",
+                "Merge requests and pipelines",
+                &["create_merge_request"],
+            ),
+            doc(
+                "postgres",
+                "PostgreSQL",
+                "Query a Postgres database",
+                &["query"],
+            ),
+            doc(
+                "time",
+                "Time",
+                "Current time and timezone conversion",
+                &["get_current_time"],
+            ),
+            doc(
+                "fetch",
+                "Fetch",
+                "Download web pages as markdown",
+                &["fetch"],
+            ),
         ]
     }
 
@@ -282,7 +346,11 @@ mod tests {
         let index = SearchIndex::build(&docs).unwrap();
         let hits = index.search(query, 3).unwrap();
         let names: Vec<&str> = hits.iter().map(|h| docs[h.doc].name.as_str()).collect();
-        assert_eq!(&names[..expect.len()], expect, "query {query:?} ranked {names:?}");
+        assert_eq!(
+            &names[..expect.len()],
+            expect,
+            "query {query:?} ranked {names:?}"
+        );
     }
 
     #[test]

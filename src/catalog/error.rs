@@ -30,6 +30,8 @@ pub enum Error {
         reason: String,
     },
     /// Catalog URLs are accepted by the command line but not fetched yet.
-    #[error("catalog {url}: loading catalogs over HTTP is not supported yet; download it and pass the file path")]
+    #[error(
+        "catalog {url}: loading catalogs over HTTP is not supported yet; download it and pass the file path"
+    )]
     UrlUnsupported { url: String },
 }

@@ -62,7 +62,9 @@ impl Catalog {
                 source,
             })?;
         let Some(registry) = document.get("registry").and_then(|r| r.as_mapping()) else {
-            return Err(Error::NoRegistry { origin: origin.to_string() });
+            return Err(Error::NoRegistry {
+                origin: origin.to_string(),
+            });
         };
         let mut entries = BTreeMap::new();
         for (key, value) in registry {
@@ -72,7 +74,10 @@ impl Catalog {
                 reason,
             };
             let Some(name) = key.as_str() else {
-                return Err(entry_error(format!("{key:?}"), "server names must be strings".into()));
+                return Err(entry_error(
+                    format!("{key:?}"),
+                    "server names must be strings".into(),
+                ));
             };
             let mut entry: CatalogEntry = serde_yaml_ng::from_value(value.clone())
                 .map_err(|e| entry_error(name.to_string(), e.to_string()))?;
@@ -137,7 +142,11 @@ mod tests {
     #[test]
     fn bundled_catalog_loads() {
         let catalog = load(&[]).unwrap();
-        assert!(catalog.len() >= 40, "bundled catalog has {} servers", catalog.len());
+        assert!(
+            catalog.len() >= 40,
+            "bundled catalog has {} servers",
+            catalog.len()
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer};
 
 /// A server's catalog key, e.g. `github-official`; also how the model names it in `mcp-add`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ServerName(String);
 
 impl ServerName {
@@ -89,12 +89,6 @@ pub struct CatalogEntry {
     pub remote: Option<RemoteSpec>,
     #[serde(default)]
     pub metadata: Metadata,
-}
-
-impl Default for ServerName {
-    fn default() -> Self {
-        ServerName(String::new())
-    }
 }
 
 /// A tool the catalog says the server offers (the live list comes from the server itself).

@@ -23,10 +23,11 @@ pub fn fill(template: &str, config: &Value) -> Result<Vec<String>, TemplateError
     let mut parts: Vec<String> = vec![String::new()];
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
-        let end = rest[start..]
-            .find("}}")
-            .map(|e| start + e)
-            .ok_or_else(|| TemplateError::Unterminated { template: template.to_string() })?;
+        let end = rest[start..].find("}}").map(|e| start + e).ok_or_else(|| {
+            TemplateError::Unterminated {
+                template: template.to_string(),
+            }
+        })?;
         let literal = &rest[..start];
         parts.iter_mut().for_each(|p| p.push_str(literal));
         let mut pipeline = rest[start + 2..end].split('|').map(str::trim);
@@ -43,7 +44,9 @@ pub fn fill(template: &str, config: &Value) -> Result<Vec<String>, TemplateError
                 }
             }
         }
-        let value = path.split('.').try_fold(config, |value, key| value.get(key));
+        let value = path
+            .split('.')
+            .try_fold(config, |value, key| value.get(key));
         let values: Vec<String> = match value {
             Some(Value::Array(items)) if spread => items.iter().map(scalar_text).collect(),
             Some(value) => vec![scalar_text(value)],
@@ -75,8 +78,14 @@ mod tests {
     #[test]
     fn fills_paths_and_spreads_arrays() {
         let config = json!({"fs": {"root": "/data", "paths": ["/a", "/b"], "n": 3}});
-        assert_eq!(fill("--root={{fs.root}}", &config).unwrap(), vec!["--root=/data"]);
-        assert_eq!(fill("{{fs.paths|into}}", &config).unwrap(), vec!["/a", "/b"]);
+        assert_eq!(
+            fill("--root={{fs.root}}", &config).unwrap(),
+            vec!["--root=/data"]
+        );
+        assert_eq!(
+            fill("{{fs.paths|into}}", &config).unwrap(),
+            vec!["/a", "/b"]
+        );
         assert_eq!(fill("{{ fs.n }}x", &config).unwrap(), vec!["3x"]);
         assert_eq!(fill("{{fs.missing}}", &config).unwrap(), vec![""]);
         assert_eq!(fill("plain", &config).unwrap(), vec!["plain"]);
@@ -85,7 +94,13 @@ mod tests {
     #[test]
     fn rejects_unknown_filters_and_open_braces() {
         let config = json!({});
-        assert!(matches!(fill("{{a|volume}}", &config), Err(TemplateError::UnknownFilter { .. })));
-        assert!(matches!(fill("{{a", &config), Err(TemplateError::Unterminated { .. })));
+        assert!(matches!(
+            fill("{{a|volume}}", &config),
+            Err(TemplateError::UnknownFilter { .. })
+        ));
+        assert!(matches!(
+            fill("{{a", &config),
+            Err(TemplateError::Unterminated { .. })
+        ));
     }
 }

@@ -41,7 +41,12 @@ pub(super) enum CatalogCommand {
 
 pub(super) fn run(command: CatalogCommand) -> anyhow::Result<()> {
     match command {
-        CatalogCommand::Search { catalogs, limit, json, query } => {
+        CatalogCommand::Search {
+            catalogs,
+            limit,
+            json,
+            query,
+        } => {
             let catalog = catalogs.load().context("loading catalogs")?;
             search(&catalog, &query.join(" "), limit, json)
         }
@@ -49,18 +54,32 @@ pub(super) fn run(command: CatalogCommand) -> anyhow::Result<()> {
             let catalog = catalogs.load().context("loading catalogs")?;
             if json {
                 let servers: Vec<Value> = catalog.entries().map(summary).collect();
-                println!("{}", serde_json::to_string_pretty(&json!({ "servers": servers }))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({ "servers": servers }))?
+                );
             } else {
                 for entry in catalog.entries() {
-                    println!("{:<32} {:<7} {}", entry.name, entry.kind.as_str(), entry.title);
+                    println!(
+                        "{:<32} {:<7} {}",
+                        entry.name,
+                        entry.kind.as_str(),
+                        entry.title
+                    );
                 }
             }
             Ok(())
         }
-        CatalogCommand::Show { catalogs, json, name } => {
+        CatalogCommand::Show {
+            catalogs,
+            json,
+            name,
+        } => {
             let catalog = catalogs.load().context("loading catalogs")?;
             let Some(entry) = catalog.get(&name) else {
-                anyhow::bail!("there is no server named `{name}` in the catalog; try `switchboard catalog search {name}`");
+                anyhow::bail!(
+                    "there is no server named `{name}` in the catalog; try `switchboard catalog search {name}`"
+                );
             };
             let detail = detail(entry);
             if json {
@@ -74,7 +93,10 @@ pub(super) fn run(command: CatalogCommand) -> anyhow::Result<()> {
 }
 
 fn search(catalog: &Catalog, query: &str, limit: usize, json: bool) -> anyhow::Result<()> {
-    let documents: Vec<switchboard_index::Document> = catalog.entries().map(crate::gateway::index_document).collect();
+    let documents: Vec<switchboard_index::Document> = catalog
+        .entries()
+        .map(crate::gateway::index_document)
+        .collect();
     let index = switchboard_index::SearchIndex::build(&documents)?;
     let entries: Vec<&CatalogEntry> = catalog.entries().collect();
     let hits = index.search(query, limit)?;
@@ -88,7 +110,10 @@ fn search(catalog: &Catalog, query: &str, limit: usize, json: bool) -> anyhow::R
                 value
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&json!({ "query": query, "results": results }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "query": query, "results": results }))?
+        );
     } else {
         for hit in &hits {
             let entry = entries[hit.doc];
@@ -114,8 +139,20 @@ fn detail(entry: &CatalogEntry) -> Value {
     let mut value = summary(entry);
     value["image"] = json!(entry.image);
     value["tags"] = json!(entry.metadata.tags);
-    value["tools"] = json!(entry.tools.iter().map(|t| json!({"name": t.name, "description": t.description})).collect::<Vec<_>>());
-    value["secrets"] = json!(entry.secrets.iter().map(|s| json!({"name": s.name, "env": s.env})).collect::<Vec<_>>());
+    value["tools"] = json!(
+        entry
+            .tools
+            .iter()
+            .map(|t| json!({"name": t.name, "description": t.description}))
+            .collect::<Vec<_>>()
+    );
+    value["secrets"] = json!(
+        entry
+            .secrets
+            .iter()
+            .map(|s| json!({"name": s.name, "env": s.env}))
+            .collect::<Vec<_>>()
+    );
     value["config_schema"] = json!(entry.config_schema());
     value["remote_url"] = json!(entry.remote.as_ref().map(|r| r.url.as_str()));
     value

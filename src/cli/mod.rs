@@ -12,7 +12,11 @@ use crate::catalog::Source;
 
 /// Command-line interface of `switchboard`.
 #[derive(Debug, Parser)]
-#[command(name = "switchboard", version, about = "A dynamic MCP gateway: find, add and call containerized MCP servers on demand")]
+#[command(
+    name = "switchboard",
+    version,
+    about = "A dynamic MCP gateway: find, add and call containerized MCP servers on demand"
+)]
 pub struct Args {
     #[command(subcommand)]
     command: Command,
@@ -121,5 +125,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
 /// 64 (EX_USAGE, as linkerd does) for bad configuration such as a malformed catalog, else 1.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
-    if error.chain().any(|e| e.is::<crate::catalog::Error>()) { 64 } else { 1 }
+    if error.chain().any(|e| e.is::<crate::catalog::Error>()) {
+        64
+    } else {
+        1
+    }
 }

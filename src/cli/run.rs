@@ -17,8 +17,12 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let catalog = args.catalogs.load().context("loading catalogs")?;
     tracing::info!(servers = catalog.len(), "catalog loaded");
-    let gateway = Gateway::new(catalog, Secrets::from_env(std::env::vars()), args.settings())
-        .context("building the search index")?;
+    let gateway = Gateway::new(
+        catalog,
+        Secrets::from_env(std::env::vars()),
+        args.settings(),
+    )
+    .context("building the search index")?;
     let sweeper = tokio::spawn({
         let gateway = gateway.clone();
         async move { gateway.sweep_orphans().await }
@@ -53,7 +57,10 @@ async fn serve_stdio(workspace: std::sync::Arc<Workspace>) -> anyhow::Result<()>
 
 async fn shutdown_signal() -> &'static str {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut terminate), Ok(mut interrupt)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut terminate), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         tracing::warn!("cannot install signal handlers; stop the gateway by closing stdin");
         return std::future::pending().await;
     };

@@ -46,8 +46,13 @@ pub struct Gateway {
 
 impl Gateway {
     /// Indexes the catalog; Docker is connected on first use, so search works without it.
-    pub fn new(catalog: Catalog, secrets: Secrets, settings: Settings) -> Result<Arc<Gateway>, switchboard_index::Error> {
-        let documents: Vec<switchboard_index::Document> = catalog.entries().map(index_document).collect();
+    pub fn new(
+        catalog: Catalog,
+        secrets: Secrets,
+        settings: Settings,
+    ) -> Result<Arc<Gateway>, switchboard_index::Error> {
+        let documents: Vec<switchboard_index::Document> =
+            catalog.entries().map(index_document).collect();
         let index = SearchIndex::build(&documents)?;
         Ok(Arc::new(Gateway {
             entries: documents.into_iter().map(|d| d.name).collect(),
@@ -63,18 +68,23 @@ impl Gateway {
 
     /// The meta-tools' `tools/list` entries, built once (their text names the catalog).
     pub fn meta_tools(&self) -> &[rmcp::model::Tool] {
-        self.meta_tools.get_or_init(|| crate::gateway::tools::MetaTool::definitions(self))
+        self.meta_tools
+            .get_or_init(|| crate::gateway::tools::MetaTool::definitions(self))
     }
 
     /// The catalog entry behind an index hit.
     pub fn entry_at(&self, position: usize) -> Option<&CatalogEntry> {
-        self.entries.get(position).and_then(|name| self.catalog.get(name))
+        self.entries
+            .get(position)
+            .and_then(|name| self.catalog.get(name))
     }
 
     /// The Docker connection, made on first use; a failure is retried on the next call.
     pub async fn docker(&self) -> Result<&Docker, crate::runtime::Error> {
         self.docker
-            .get_or_try_init(|| Docker::connect(self.gateway_id.clone(), self.settings.pull_timeout))
+            .get_or_try_init(|| {
+                Docker::connect(self.gateway_id.clone(), self.settings.pull_timeout)
+            })
             .await
     }
 
@@ -84,7 +94,9 @@ impl Gateway {
             Ok(docker) => {
                 docker.sweep_orphans().await;
             }
-            Err(error) => tracing::warn!(error = %error, "docker unavailable; servers cannot be added until it is"),
+            Err(error) => {
+                tracing::warn!(error = %error, "docker unavailable; servers cannot be added until it is")
+            }
         }
     }
 
@@ -116,7 +128,10 @@ pub fn index_document(entry: &CatalogEntry) -> switchboard_index::Document {
                     description.push(' ');
                     description.push_str(&argument.desc);
                 }
-                switchboard_index::ToolText { name: tool.name.clone(), description }
+                switchboard_index::ToolText {
+                    name: tool.name.clone(),
+                    description,
+                }
             })
             .collect(),
     }

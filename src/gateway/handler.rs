@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult, PaginatedRequestParams,
-    ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::{NotificationContext, RequestContext, RoleServer};
 use rmcp::{ErrorData, ServerHandler};
@@ -29,15 +29,26 @@ pub struct Session {
 impl Session {
     pub fn new(workspace: Arc<Workspace>) -> Session {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-        Session { workspace, id: NEXT_ID.fetch_add(1, Ordering::Relaxed) }
+        Session {
+            workspace,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        }
     }
 }
 
 impl ServerHandler for Session {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_tool_list_changed().build())
-            .with_server_info(Implementation::new("switchboard", env!("CARGO_PKG_VERSION")))
-            .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tool_list_changed()
+                .build(),
+        )
+        .with_server_info(Implementation::new(
+            "switchboard",
+            env!("CARGO_PKG_VERSION"),
+        ))
+        .with_instructions(INSTRUCTIONS)
     }
 
     async fn list_tools(
@@ -58,7 +69,11 @@ impl ServerHandler for Session {
     ) -> Result<CallToolResponse, ErrorData> {
         let work = async {
             if let Some(meta) = MetaTool::parse(&request.name) {
-                let cx = tools::Context { workspace: &self.workspace, session: self.id, peer: &context.peer };
+                let cx = tools::Context {
+                    workspace: &self.workspace,
+                    session: self.id,
+                    peer: &context.peer,
+                };
                 return CallToolResponse::Complete(meta.call(&cx, request.arguments).await);
             }
             match self.workspace.call(&request.name, request.arguments).await {

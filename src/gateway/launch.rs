@@ -10,12 +10,20 @@ use crate::store::Secrets;
 /// Why a server cannot be started as things stand; each says what the user must do.
 #[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
-    #[error("`{server}` is a {kind} server; this gateway runs only `type: server` (container) entries so far")]
+    #[error(
+        "`{server}` is a {kind} server; this gateway runs only `type: server` (container) entries so far"
+    )]
     UnsupportedKind { server: String, kind: &'static str },
     #[error("`{server}` needs secrets that are not set: {}. Set each as an environment variable of the gateway (e.g. `{}=...`) and restart it; secrets never pass through the model", names(.missing), .missing.first().map(|s| s.env.as_str()).unwrap_or_default())]
-    MissingSecrets { server: String, missing: Vec<SecretSpec> },
+    MissingSecrets {
+        server: String,
+        missing: Vec<SecretSpec>,
+    },
     #[error("`{server}` needs config values that are not set: {}. Call mcp-config-set with {{\"server\": \"{server}\", \"config\": {{...}}}} first", .missing.join(", "))]
-    MissingConfig { server: String, missing: Vec<String> },
+    MissingConfig {
+        server: String,
+        missing: Vec<String>,
+    },
     #[error("`{server}` has a catalog template the gateway cannot fill")]
     Template {
         server: String,
@@ -34,12 +42,21 @@ fn names(secrets: &[SecretSpec]) -> String {
 
 /// Secrets of `entry` that `secrets` cannot supply.
 pub(crate) fn missing_secrets(entry: &CatalogEntry, secrets: &Secrets) -> Vec<SecretSpec> {
-    entry.secrets.iter().filter(|s| secrets.get(&s.env).is_none()).cloned().collect()
+    entry
+        .secrets
+        .iter()
+        .filter(|s| secrets.get(&s.env).is_none())
+        .cloned()
+        .collect()
 }
 
 /// Required config keys of `entry` that `config` lacks.
 pub(crate) fn missing_config(entry: &CatalogEntry, config: &Map<String, Value>) -> Vec<String> {
-    let Some(required) = entry.config_schema().and_then(|s| s.get("required")).and_then(Value::as_array) else {
+    let Some(required) = entry
+        .config_schema()
+        .and_then(|s| s.get("required"))
+        .and_then(Value::as_array)
+    else {
         return Vec::new();
     };
     required
@@ -61,7 +78,12 @@ pub(crate) fn container_spec(
     let server = entry.name.to_string();
     let image = match (entry.kind, entry.image.as_deref()) {
         (ServerKind::Server, Some(image)) => image.to_string(),
-        (kind, _) => return Err(LaunchError::UnsupportedKind { server, kind: kind.as_str() }),
+        (kind, _) => {
+            return Err(LaunchError::UnsupportedKind {
+                server,
+                kind: kind.as_str(),
+            });
+        }
     };
     let missing = missing_secrets(entry, secrets);
     if !missing.is_empty() {
@@ -72,9 +94,15 @@ pub(crate) fn container_spec(
         return Err(LaunchError::MissingConfig { server, missing });
     }
     // Templates read `{{server.key}}`, so the config is nested under the server's name.
-    let scope = Value::Object(Map::from_iter([(server.clone(), Value::Object(config.clone()))]));
+    let scope = Value::Object(Map::from_iter([(
+        server.clone(),
+        Value::Object(config.clone()),
+    )]));
     let fill = |template: &str| {
-        catalog::fill(template, &scope).map_err(|source| LaunchError::Template { server: server.clone(), source })
+        catalog::fill(template, &scope).map_err(|source| LaunchError::Template {
+            server: server.clone(),
+            source,
+        })
     };
     let mut env = Vec::new();
     for spec in &entry.env {
@@ -92,7 +120,11 @@ pub(crate) fn container_spec(
     let mut volumes = Vec::new();
     for item in &entry.volumes {
         // A volume whose source is an unset setting is skipped rather than mounted as ":/x".
-        volumes.extend(fill(&item.0)?.into_iter().filter(|v| !v.starts_with(':') && !v.is_empty()));
+        volumes.extend(
+            fill(&item.0)?
+                .into_iter()
+                .filter(|v| !v.starts_with(':') && !v.is_empty()),
+        );
     }
     let user = match &entry.user {
         Some(user) => Some(fill(&user.0)?.join("")).filter(|u| !u.is_empty()),

@@ -14,7 +14,9 @@ impl ExposedToolName {
     pub fn new(name: &str) -> Option<ExposedToolName> {
         let valid = !name.is_empty()
             && name.len() <= Self::MAX_LEN
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         valid.then(|| ExposedToolName(name.to_string()))
     }
 
@@ -22,7 +24,13 @@ impl ExposedToolName {
     fn sanitized(name: &str) -> ExposedToolName {
         let mut out: String = name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         if out.is_empty() {
             out.push('_');
@@ -47,7 +55,11 @@ impl fmt::Display for ExposedToolName {
 /// The tool keeps its own name when it is valid and free; otherwise it becomes
 /// `<server>__<tool>`, and if even that is taken (or too long and cut), a numeric suffix makes
 /// it unique. Never fails, so a collision can never abort an `mcp-add`.
-pub(crate) fn expose(server: &str, tool: &str, taken: &HashSet<ExposedToolName>) -> ExposedToolName {
+pub(crate) fn expose(
+    server: &str,
+    tool: &str,
+    taken: &HashSet<ExposedToolName>,
+) -> ExposedToolName {
     if let Some(name) = ExposedToolName::new(tool).filter(|n| !taken.contains(n)) {
         return name;
     }
@@ -71,7 +83,10 @@ mod tests {
     use super::*;
 
     fn taken(names: &[&str]) -> HashSet<ExposedToolName> {
-        names.iter().map(|n| ExposedToolName::new(n).unwrap()).collect()
+        names
+            .iter()
+            .map(|n| ExposedToolName::new(n).unwrap())
+            .collect()
     }
 
     #[test]
@@ -81,13 +96,22 @@ mod tests {
 
     #[test]
     fn collisions_get_the_server_prefix_then_a_number() {
-        assert_eq!(expose("other", "echo", &taken(&["echo"])).as_str(), "other__echo");
-        assert_eq!(expose("other", "echo", &taken(&["echo", "other__echo"])).as_str(), "other__echo_2");
+        assert_eq!(
+            expose("other", "echo", &taken(&["echo"])).as_str(),
+            "other__echo"
+        );
+        assert_eq!(
+            expose("other", "echo", &taken(&["echo", "other__echo"])).as_str(),
+            "other__echo_2"
+        );
     }
 
     #[test]
     fn invalid_names_are_made_valid() {
-        assert_eq!(expose("srv", "get.file", &taken(&[])).as_str(), "srv__get_file");
+        assert_eq!(
+            expose("srv", "get.file", &taken(&[])).as_str(),
+            "srv__get_file"
+        );
         let long = "x".repeat(100);
         let name = expose("srv", &long, &taken(&[]));
         assert!(ExposedToolName::new(name.as_str()).is_some());

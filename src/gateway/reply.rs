@@ -29,9 +29,15 @@ pub(crate) fn failure(message: impl Into<String>, details: Value) -> CallToolRes
 }
 
 /// Invalid arguments for a meta-tool, with the schema to retry against.
-pub(crate) fn bad_arguments(tool: &str, error: impl std::fmt::Display, schema: &Value) -> CallToolResult {
+pub(crate) fn bad_arguments(
+    tool: &str,
+    error: impl std::fmt::Display,
+    schema: &Value,
+) -> CallToolResult {
     failure(
-        format!("invalid arguments for {tool}: {error}. Call it again with arguments matching `input_schema`."),
+        format!(
+            "invalid arguments for {tool}: {error}. Call it again with arguments matching `input_schema`."
+        ),
         json!({ "input_schema": schema }),
     )
 }

@@ -10,9 +10,9 @@ use rmcp::model::{CallToolRequestParams, CallToolResponse, JsonObject, Tool};
 use tokio::sync::broadcast;
 
 use crate::catalog::ServerName;
+use crate::gateway::Gateway;
 use crate::gateway::launch::{self, LaunchError};
 use crate::gateway::naming::{self, ExposedToolName};
-use crate::gateway::Gateway;
 use crate::runtime::ContainerSpec;
 use crate::upstream::{self, Upstream};
 
@@ -71,7 +71,10 @@ pub struct AddOutcome {
 #[derive(Debug, thiserror::Error)]
 pub enum AddError {
     #[error("there is no server named `{name}` in the catalog")]
-    Unknown { name: String, suggestions: Vec<String> },
+    Unknown {
+        name: String,
+        suggestions: Vec<String>,
+    },
     #[error(transparent)]
     Launch(#[from] LaunchError),
     #[error("docker is not available")]
@@ -84,7 +87,10 @@ pub enum AddError {
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
     #[error("no added tool is named `{name}`")]
-    UnknownTool { name: String, available: Vec<String> },
+    UnknownTool {
+        name: String,
+        available: Vec<String>,
+    },
     #[error("`{server}` was removed while the call was being routed")]
     Removed { server: ServerName },
     #[error("restarting `{server}` failed")]
@@ -133,7 +139,11 @@ impl Workspace {
 
     /// The added tools, under their exposed names.
     pub fn tools(&self) -> Vec<Tool> {
-        self.read().routes.values().map(|r| r.tool.clone()).collect()
+        self.read()
+            .routes
+            .values()
+            .map(|r| r.tool.clone())
+            .collect()
     }
 
     pub fn is_added(&self, server: &str) -> bool {
@@ -142,13 +152,19 @@ impl Workspace {
 
     /// Names of the added servers.
     pub fn added(&self) -> Vec<String> {
-        self.read().servers.keys().map(ToString::to_string).collect()
+        self.read()
+            .servers
+            .keys()
+            .map(ToString::to_string)
+            .collect()
     }
 
     /// Exposed tool names of one added server, with their upstream names.
     pub fn tools_of(&self, server: &str) -> Vec<AddedTool> {
         let state = self.read();
-        let Some(added) = state.servers.get(server) else { return Vec::new() };
+        let Some(added) = state.servers.get(server) else {
+            return Vec::new();
+        };
         added
             .tools
             .iter()
@@ -173,18 +189,34 @@ impl Workspace {
     pub async fn add(&self, name: &str, origin: u64) -> Result<AddOutcome, AddError> {
         let _op = self.ops.lock().await;
         if self.is_added(name) {
-            return Ok(AddOutcome { tools: self.tools_of(name), newly_added: false });
+            return Ok(AddOutcome {
+                tools: self.tools_of(name),
+                newly_added: false,
+            });
         }
         let Some(entry) = self.gateway.catalog.get(name) else {
-            return Err(AddError::Unknown { name: name.to_string(), suggestions: self.suggest(name) });
+            return Err(AddError::Unknown {
+                name: name.to_string(),
+                suggestions: self.suggest(name),
+            });
         };
         let config = self.config(name);
-        let spec = launch::container_spec(entry, &self.id, &config, &self.gateway.secrets, self.gateway.settings.limits)?;
+        let spec = launch::container_spec(
+            entry,
+            &self.id,
+            &config,
+            &self.gateway.secrets,
+            self.gateway.settings.limits,
+        )?;
         let upstream = self.start(&entry.name, &spec).await?;
         let tools = {
             let mut state = self.write();
             let mut taken: HashSet<ExposedToolName> = state.routes.keys().cloned().collect();
-            taken.extend(crate::gateway::tools::NAMES.iter().filter_map(|n| ExposedToolName::new(n)));
+            taken.extend(
+                crate::gateway::tools::NAMES
+                    .iter()
+                    .filter_map(|n| ExposedToolName::new(n)),
+            );
             let mut added_tools = Vec::new();
             for tool in upstream.tools() {
                 let exposed = naming::expose(name, &tool.name, &taken);
@@ -193,24 +225,49 @@ impl Workspace {
                 exposed_tool.name = exposed.to_string().into();
                 state.routes.insert(
                     exposed.clone(),
-                    Route { server: entry.name.clone(), upstream_name: tool.name.to_string(), tool: exposed_tool.clone() },
+                    Route {
+                        server: entry.name.clone(),
+                        upstream_name: tool.name.to_string(),
+                        tool: exposed_tool.clone(),
+                    },
                 );
-                added_tools.push(AddedTool { exposed, original: tool.name.to_string(), tool: exposed_tool });
+                added_tools.push(AddedTool {
+                    exposed,
+                    original: tool.name.to_string(),
+                    tool: exposed_tool,
+                });
             }
             state.servers.insert(
                 entry.name.clone(),
-                Added { upstream: Some(upstream), spec, tools: added_tools.iter().map(|t| t.exposed.clone()).collect() },
+                Added {
+                    upstream: Some(upstream),
+                    spec,
+                    tools: added_tools.iter().map(|t| t.exposed.clone()).collect(),
+                },
             );
             added_tools
         };
         tracing::info!(server = name, workspace = %self.id, tools = tools.len(), "server added");
         self.announce(origin);
-        Ok(AddOutcome { tools, newly_added: true })
+        Ok(AddOutcome {
+            tools,
+            newly_added: true,
+        })
     }
 
-    async fn start(&self, server: &ServerName, spec: &ContainerSpec) -> Result<Arc<Upstream>, AddError> {
+    async fn start(
+        &self,
+        server: &ServerName,
+        spec: &ContainerSpec,
+    ) -> Result<Arc<Upstream>, AddError> {
         let docker = self.gateway.docker().await.map_err(AddError::Docker)?;
-        let upstream = Upstream::start(docker, server.clone(), spec, self.gateway.settings.start_timeout).await?;
+        let upstream = Upstream::start(
+            docker,
+            server.clone(),
+            spec,
+            self.gateway.settings.start_timeout,
+        )
+        .await?;
         Ok(Arc::new(upstream))
     }
 
@@ -245,12 +302,18 @@ impl Workspace {
     async fn shutdown_upstream(&self, upstream: &Upstream) {
         match self.gateway.docker().await {
             Ok(docker) => upstream.shutdown(docker).await,
-            Err(error) => tracing::warn!(error = %error, "cannot reach docker to remove a container"),
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot reach docker to remove a container")
+            }
         }
     }
 
     /// Forwards a call to the tool exposed as `exposed`, restarting its server if it died.
-    pub async fn call(&self, exposed: &str, arguments: Option<JsonObject>) -> Result<CallToolResponse, CallError> {
+    pub async fn call(
+        &self,
+        exposed: &str,
+        arguments: Option<JsonObject>,
+    ) -> Result<CallToolResponse, CallError> {
         let (server, upstream_name, upstream) = {
             let state = self.read();
             let route = ExposedToolName::new(exposed).and_then(|n| state.routes.get(&n));
@@ -260,7 +323,10 @@ impl Workspace {
                     available: state.routes.keys().map(ToString::to_string).collect(),
                 });
             };
-            let upstream = state.servers.get(&route.server).and_then(|a| a.upstream.clone());
+            let upstream = state
+                .servers
+                .get(&route.server)
+                .and_then(|a| a.upstream.clone());
             (route.server.clone(), route.upstream_name.clone(), upstream)
         };
         let upstream = match upstream {
@@ -279,15 +345,23 @@ impl Workspace {
     }
 
     /// Starts `server` again unless another call already did; `stale` is the dead connection.
-    async fn restart(&self, server: &ServerName, stale: Option<Arc<Upstream>>) -> Result<Arc<Upstream>, CallError> {
+    async fn restart(
+        &self,
+        server: &ServerName,
+        stale: Option<Arc<Upstream>>,
+    ) -> Result<Arc<Upstream>, CallError> {
         let _op = self.ops.lock().await;
         let spec = {
             let state = self.read();
             let Some(added) = state.servers.get(server) else {
-                return Err(CallError::Removed { server: server.clone() });
+                return Err(CallError::Removed {
+                    server: server.clone(),
+                });
             };
             match &added.upstream {
-                Some(current) if !current.is_closed() && !same(current, stale.as_ref()) => return Ok(current.clone()),
+                Some(current) if !current.is_closed() && !same(current, stale.as_ref()) => {
+                    return Ok(current.clone());
+                }
                 _ => added.spec.clone(),
             }
         };
@@ -298,10 +372,17 @@ impl Workspace {
         let upstream = self
             .start(server, &spec)
             .await
-            .map_err(|source| CallError::Restart { server: server.clone(), source })?;
+            .map_err(|source| CallError::Restart {
+                server: server.clone(),
+                source,
+            })?;
         match self.write().servers.get_mut(server) {
             Some(added) => added.upstream = Some(upstream.clone()),
-            None => return Err(CallError::Removed { server: server.clone() }),
+            None => {
+                return Err(CallError::Removed {
+                    server: server.clone(),
+                });
+            }
         }
         Ok(upstream)
     }
@@ -310,7 +391,11 @@ impl Workspace {
     async fn forget(&self, server: &ServerName, dead: &Arc<Upstream>) {
         {
             let mut state = self.write();
-            if let Some(added) = state.servers.get_mut(server).filter(|a| same(dead, a.upstream.as_ref())) {
+            if let Some(added) = state
+                .servers
+                .get_mut(server)
+                .filter(|a| same(dead, a.upstream.as_ref()))
+            {
                 added.upstream = None;
             }
         }
@@ -323,7 +408,10 @@ impl Workspace {
         let upstreams: Vec<Arc<Upstream>> = {
             let mut state = self.write();
             state.routes.clear();
-            std::mem::take(&mut state.servers).into_values().filter_map(|a| a.upstream).collect()
+            std::mem::take(&mut state.servers)
+                .into_values()
+                .filter_map(|a| a.upstream)
+                .collect()
         };
         futures::future::join_all(upstreams.iter().map(|u| self.shutdown_upstream(u))).await;
     }

@@ -38,7 +38,9 @@ pub struct Running {
 
 impl std::fmt::Debug for Running {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Running").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("Running")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -59,7 +61,11 @@ impl StderrTail {
     /// The kept lines, oldest first, joined by newlines.
     pub fn text(&self) -> String {
         let lines = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        lines.iter().map(String::as_str).collect::<Vec<_>>().join("\n")
+        lines
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -73,7 +79,11 @@ impl Docker {
             .negotiate_version()
             .await
             .map_err(|source| Error::DaemonUnreachable { source })?;
-        Ok(Docker { client, gateway, pull_timeout })
+        Ok(Docker {
+            client,
+            gateway,
+            pull_timeout,
+        })
     }
 
     pub fn gateway(&self) -> &GatewayId {
@@ -85,7 +95,10 @@ impl Docker {
     pub async fn start(&self, spec: &ContainerSpec) -> Result<Running, Error> {
         self.ensure_image(&spec.image).await?;
         let name = container_name(&spec.server);
-        let start_error = |source| Error::Start { image: spec.image.clone(), source };
+        let start_error = |source| Error::Start {
+            image: spec.image.clone(),
+            source,
+        };
         let options = CreateContainerOptionsBuilder::default().name(&name).build();
         let id = self
             .client
@@ -111,13 +124,23 @@ impl Docker {
             auto_remove: Some(true),
             init: Some(true),
             readonly_rootfs: Some(true),
-            tmpfs: Some(HashMap::from([("/tmp".to_string(), "rw,nosuid,nodev,size=64m".to_string())])),
+            tmpfs: Some(HashMap::from([(
+                "/tmp".to_string(),
+                "rw,nosuid,nodev,size=64m".to_string(),
+            )])),
             cap_drop: Some(vec!["ALL".to_string()]),
             security_opt: Some(vec!["no-new-privileges".to_string()]),
             memory: Some(spec.limits.memory_bytes),
             nano_cpus: Some(spec.limits.nano_cpus),
             pids_limit: Some(spec.limits.pids),
-            network_mode: Some(if spec.disable_network { "none" } else { "bridge" }.to_string()),
+            network_mode: Some(
+                if spec.disable_network {
+                    "none"
+                } else {
+                    "bridge"
+                }
+                .to_string(),
+            ),
             binds: (!spec.volumes.is_empty()).then(|| spec.volumes.clone()),
             ..Default::default()
         };
@@ -141,7 +164,11 @@ impl Docker {
     }
 
     /// Attaches before starting so that no early output is lost.
-    async fn attach_and_start(&self, id: &str, server: &str) -> Result<Running, bollard::errors::Error> {
+    async fn attach_and_start(
+        &self,
+        id: &str,
+        server: &str,
+    ) -> Result<Running, bollard::errors::Error> {
         let options = AttachContainerOptionsBuilder::default()
             .stdin(true)
             .stdout(true)
@@ -149,7 +176,9 @@ impl Docker {
             .stream(true)
             .build();
         let attach = self.client.attach_container(id, Some(options)).await?;
-        self.client.start_container(id, None::<StartContainerOptions>).await?;
+        self.client
+            .start_container(id, None::<StartContainerOptions>)
+            .await?;
         let stderr = StderrTail::default();
         let tail = stderr.clone();
         let server = server.to_string();
@@ -180,17 +209,28 @@ impl Docker {
     async fn ensure_image(&self, image: &str) -> Result<(), Error> {
         match self.client.inspect_image(image).await {
             Ok(_) => return Ok(()),
-            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {}
-            Err(source) => return Err(Error::Api { operation: "inspect image", source }),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => {}
+            Err(source) => {
+                return Err(Error::Api {
+                    operation: "inspect image",
+                    source,
+                });
+            }
         }
         tracing::info!(image, "pulling image");
-        let options = CreateImageOptionsBuilder::default().from_image(image).build();
+        let options = CreateImageOptionsBuilder::default()
+            .from_image(image)
+            .build();
         let mut progress = self.client.create_image(Some(options), None, None);
         let pull = async {
             while let Some(step) = progress.next().await {
                 let step = step.map_err(|e| e.to_string())?;
                 if let Some(detail) = step.error_detail {
-                    return Err(detail.message.unwrap_or_else(|| "unknown pull error".to_string()));
+                    return Err(detail
+                        .message
+                        .unwrap_or_else(|| "unknown pull error".to_string()));
                 }
                 if let Some(status) = step.status {
                     tracing::info!(image, status, layer = step.id.unwrap_or_default(), "pull");
@@ -200,7 +240,10 @@ impl Docker {
         };
         match tokio::time::timeout(self.pull_timeout, pull).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(reason)) => Err(Error::PullFailed { image: image.to_string(), reason }),
+            Ok(Err(reason)) => Err(Error::PullFailed {
+                image: image.to_string(),
+                reason,
+            }),
             Err(_) => Err(Error::PullFailed {
                 image: image.to_string(),
                 reason: format!("no result within {} s", self.pull_timeout.as_secs()),
@@ -214,8 +257,13 @@ impl Docker {
         match self.client.remove_container(id, Some(options)).await {
             Ok(()) => tracing::info!(container = %short(id), "container removed"),
             // 404: already gone; 409: the daemon is already removing it (auto-remove).
-            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404 | 409, .. }) => {}
-            Err(error) => tracing::warn!(container = %short(id), error = %error, "removing container failed"),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404 | 409,
+                ..
+            }) => {}
+            Err(error) => {
+                tracing::warn!(container = %short(id), error = %error, "removing container failed")
+            }
         }
     }
 
@@ -238,7 +286,10 @@ impl Docker {
             .collect();
         futures::future::join_all(orphans.iter().map(|id| self.remove(id))).await;
         if !orphans.is_empty() {
-            tracing::info!(count = orphans.len(), "removed containers left by a gateway that is gone");
+            tracing::info!(
+                count = orphans.len(),
+                "removed containers left by a gateway that is gone"
+            );
         }
         orphans.len()
     }
@@ -250,12 +301,18 @@ impl Docker {
             label_filters.push(format!("{GATEWAY_LABEL}={gateway}"));
         }
         let filters = HashMap::from([("label", label_filters)]);
-        let options = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
         match self.client.list_containers(Some(options)).await {
             Ok(list) => list
                 .into_iter()
                 .filter_map(|c| {
-                    let owner = c.labels.and_then(|mut l| l.remove(GATEWAY_LABEL)).unwrap_or_default();
+                    let owner = c
+                        .labels
+                        .and_then(|mut l| l.remove(GATEWAY_LABEL))
+                        .unwrap_or_default();
                     Some((c.id?, owner))
                 })
                 .collect(),
@@ -273,7 +330,13 @@ fn container_name(server: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let safe: String = server
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(40)
         .collect();
     let nanos = std::time::SystemTime::now()

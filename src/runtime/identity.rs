@@ -17,7 +17,11 @@ impl GatewayId {
     /// The identity of this process.
     pub fn current() -> GatewayId {
         let pid = std::process::id();
-        GatewayId { host: host_name(), pid, start: process_start(pid).unwrap_or_default() }
+        GatewayId {
+            host: host_name(),
+            pid,
+            start: process_start(pid).unwrap_or_default(),
+        }
     }
 
     /// Reads a label value written by [`fmt::Display`].
@@ -65,9 +69,16 @@ mod tests {
         let parsed = GatewayId::parse(&me.to_string()).unwrap();
         assert_eq!(parsed, me);
         assert!(!me.is_gone());
-        let recycled = GatewayId { start: me.start + 1, ..me.clone() };
+        let recycled = GatewayId {
+            start: me.start + 1,
+            ..me.clone()
+        };
         assert!(recycled.is_gone());
-        let elsewhere = GatewayId { host: "another-host".into(), pid: u32::MAX, start: 1 };
+        let elsewhere = GatewayId {
+            host: "another-host".into(),
+            pid: u32::MAX,
+            start: 1,
+        };
         assert!(!elsewhere.is_gone());
         assert_eq!(GatewayId::parse("garbage"), None);
     }

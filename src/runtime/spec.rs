@@ -41,7 +41,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { memory_bytes: 1 << 30, nano_cpus: 1_000_000_000, pids: 512 }
+        Limits {
+            memory_bytes: 1 << 30,
+            nano_cpus: 1_000_000_000,
+            pids: 512,
+        }
     }
 }
 

@@ -63,6 +63,9 @@ mod tests {
         let secrets = Secrets::from_env([("TOKEN".to_string(), "hunter2-value".to_string())]);
         let shown = format!("{secrets:?} {:?}", secrets.get("TOKEN"));
         assert!(!shown.contains("hunter2"), "{shown}");
-        assert_eq!(secrets.get("TOKEN").map(Secret::expose), Some("hunter2-value"));
+        assert_eq!(
+            secrets.get("TOKEN").map(Secret::expose),
+            Some("hunter2-value")
+        );
     }
 }

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, CallToolResponse, ClientCapabilities, ClientConfig, Implementation, Tool};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, ClientCapabilities, ClientConfig, Implementation, Tool,
+};
 use rmcp::service::{ClientInitializeError, RoleClient, RunningService, ServiceError};
 
 use crate::catalog::ServerName;
@@ -37,10 +39,10 @@ impl Upstream {
         spec: &ContainerSpec,
         start_timeout: Duration,
     ) -> Result<Upstream, Error> {
-        let running = docker
-            .start(spec)
-            .await
-            .map_err(|source| Error::Runtime { server: server.clone(), source })?;
+        let running = docker.start(spec).await.map_err(|source| Error::Runtime {
+            server: server.clone(),
+            source,
+        })?;
         let container = running.id.clone();
         let stderr = running.stderr.clone();
         let handshake = async {
@@ -56,10 +58,19 @@ impl Upstream {
         };
         let outcome = match tokio::time::timeout(start_timeout, handshake).await {
             Ok(outcome) => outcome,
-            Err(_) => Err(Error::StartTimeout { server: server.clone(), seconds: start_timeout.as_secs() }),
+            Err(_) => Err(Error::StartTimeout {
+                server: server.clone(),
+                seconds: start_timeout.as_secs(),
+            }),
         };
         match outcome {
-            Ok((client, tools)) => Ok(Upstream { server, container, client, stderr, tools }),
+            Ok((client, tools)) => Ok(Upstream {
+                server,
+                container,
+                client,
+                stderr,
+                tools,
+            }),
             Err(error) => {
                 docker.remove(&container).await;
                 Err(error)
@@ -107,19 +118,30 @@ fn client_config() -> ClientConfig {
 
 fn init_error(server: &ServerName, stderr: &StderrTail, error: ClientInitializeError) -> Error {
     match error {
-        ClientInitializeError::ConnectionClosed(_) => {
-            Error::ExitedDuringStart { server: server.clone(), stderr: stderr.text() }
-        }
-        other => Error::Handshake { server: server.clone(), reason: other.to_string() },
+        ClientInitializeError::ConnectionClosed(_) => Error::ExitedDuringStart {
+            server: server.clone(),
+            stderr: stderr.text(),
+        },
+        other => Error::Handshake {
+            server: server.clone(),
+            reason: other.to_string(),
+        },
     }
 }
 
 fn call_error(server: &ServerName, stderr: &StderrTail, error: ServiceError) -> Error {
     match error {
-        ServiceError::TransportClosed | ServiceError::TransportSend(_) => {
-            Error::Closed { server: server.clone(), stderr: stderr.text() }
-        }
-        ServiceError::McpError(data) => Error::Protocol { server: server.clone(), reason: data.message.to_string() },
-        other => Error::Protocol { server: server.clone(), reason: other.to_string() },
+        ServiceError::TransportClosed | ServiceError::TransportSend(_) => Error::Closed {
+            server: server.clone(),
+            stderr: stderr.text(),
+        },
+        ServiceError::McpError(data) => Error::Protocol {
+            server: server.clone(),
+            reason: data.message.to_string(),
+        },
+        other => Error::Protocol {
+            server: server.clone(),
+            reason: other.to_string(),
+        },
     }
 }

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
+};
 use rmcp::service::{NotificationContext, RoleClient, RunningService};
 use serde_json::Value;
 use tokio::io::AsyncBufReadExt;
@@ -57,6 +59,11 @@ pub(crate) struct TestGateway {
 impl TestGateway {
     /// `switchboard run --catalog <catalog> <extra...>` with a fresh home.
     pub(crate) async fn start(catalog: &Path, extra: &[&str]) -> TestGateway {
+        Self::start_with_log(catalog, extra, "info,switchboard=debug").await
+    }
+
+    /// As [`TestGateway::start`], with the gateway's log filter (benchmarks log less).
+    pub(crate) async fn start_with_log(catalog: &Path, extra: &[&str], log: &str) -> TestGateway {
         let home = tempfile::tempdir().expect("temp dir");
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
         command
@@ -65,7 +72,7 @@ impl TestGateway {
             .arg(catalog)
             .args(extra)
             .env("SWITCHBOARD_HOME", home.path())
-            .env("SWITCHBOARD_LOG", "info,switchboard=debug")
+            .env("SWITCHBOARD_LOG", log)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -73,7 +80,8 @@ impl TestGateway {
         let mut child = command.spawn().expect("spawn switchboard");
         let pid = child.id().expect("child pid");
         let stderr = Arc::new(Mutex::new(String::new()));
-        let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("piped stderr")).lines();
+        let mut lines =
+            tokio::io::BufReader::new(child.stderr.take().expect("piped stderr")).lines();
         let sink = stderr.clone();
         tokio::spawn(async move {
             while let Ok(Some(line)) = lines.next_line().await {
@@ -84,15 +92,32 @@ impl TestGateway {
         });
         let (sender, changes) = watch::channel(0);
         let listener = Listener {
-            info: ClientConfig::new(ClientCapabilities::default(), Implementation::new("switchboard-tests", "0")),
+            info: ClientConfig::new(
+                ClientCapabilities::default(),
+                Implementation::new("switchboard-tests", "0"),
+            ),
             changes: Arc::new(sender),
         };
-        let transport = (child.stdout.take().expect("piped stdout"), child.stdin.take().expect("piped stdin"));
-        let client = tokio::time::timeout(STEP, listener.serve(transport))
-            .await
-            .unwrap_or_else(|_| panic!("initialize timed out; stderr:\n{}", stderr.lock().unwrap()))
-            .unwrap_or_else(|e| panic!("initialize failed: {e}; stderr:\n{}", stderr.lock().unwrap()));
-        TestGateway { client: Some(client), child, pid, stderr, changes, _home: home }
+        let transport = (
+            child.stdout.take().expect("piped stdout"),
+            child.stdin.take().expect("piped stdin"),
+        );
+        let client = match tokio::time::timeout(STEP, listener.serve(transport)).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(error)) => panic!(
+                "initialize failed: {error}; stderr:\n{}",
+                stderr.lock().unwrap()
+            ),
+            Err(_) => panic!("initialize timed out; stderr:\n{}", stderr.lock().unwrap()),
+        };
+        TestGateway {
+            client: Some(client),
+            child,
+            pid,
+            stderr,
+            changes,
+            _home: home,
+        }
     }
 
     pub(crate) fn pid(&self) -> u32 {
@@ -129,21 +154,32 @@ impl TestGateway {
     }
 
     /// Waits until more than `seen` notifications arrived.
-    pub(crate) async fn wait_for_change(&mut self, seen: u64) {
-        let wait = self.changes.wait_for(|n| *n > seen);
+    pub(crate) async fn wait_for_change(&self, seen: u64) {
+        let mut changes = self.changes.clone();
+        let wait = changes.wait_for(|n| *n > seen);
         if tokio::time::timeout(STEP, wait).await.is_err() {
-            panic!("no tools/list_changed after {seen}; stderr:\n{}", self.stderr());
+            panic!(
+                "no tools/list_changed after {seen}; stderr:\n{}",
+                self.stderr()
+            );
         }
     }
 
     /// Ids of the managed containers this gateway owns, optionally for one server only.
     pub(crate) async fn containers(&self, server: Option<&str>) -> Vec<String> {
-        let all = switchboard_testsupport::managed_containers().await.expect("docker list");
+        let all = switchboard_testsupport::managed_containers()
+            .await
+            .expect("docker list");
         all.into_iter()
             .filter(|(_, labels)| {
-                let owner = labels.get("io.switchboard.gateway").map(String::as_str).unwrap_or_default();
+                let owner = labels
+                    .get("io.switchboard.gateway")
+                    .map(String::as_str)
+                    .unwrap_or_default();
                 owner.split(':').nth(1) == Some(self.pid.to_string().as_str())
-                    && server.is_none_or(|s| labels.get("io.switchboard.server").map(String::as_str) == Some(s))
+                    && server.is_none_or(|s| {
+                        labels.get("io.switchboard.server").map(String::as_str) == Some(s)
+                    })
             })
             .map(|(id, _)| id)
             .collect()
@@ -180,7 +216,9 @@ impl Drop for TestGateway {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
         let pid = self.pid;
-        let _ = switchboard_testsupport::block_on(switchboard_testsupport::remove_containers_of_pid(pid));
+        let _ = switchboard_testsupport::block_on(
+            switchboard_testsupport::remove_containers_of_pid(pid),
+        );
     }
 }
 

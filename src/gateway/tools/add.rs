@@ -91,7 +91,9 @@ fn failure(server: &str, error: AddError) -> CallToolResult {
     tracing::debug!(server, error = %reply::chain(&error), "mcp-add failed");
     match &error {
         AddError::Unknown { suggestions, .. } => reply::failure(
-            format!("{error}. Use mcp-find to search the catalog, then call mcp-add with a `name` from its results."),
+            format!(
+                "{error}. Use mcp-find to search the catalog, then call mcp-add with a `name` from its results."
+            ),
             json!({ "did_you_mean": suggestions }),
         ),
         AddError::Launch(LaunchError::MissingSecrets { missing, .. }) => reply::failure(
@@ -102,11 +104,17 @@ fn failure(server: &str, error: AddError) -> CallToolResult {
             reply::failure(error.to_string(), json!({ "missing_config": missing }))
         }
         AddError::Docker(_) => reply::failure(
-            format!("cannot add `{server}`: {}. Start Docker (or fix DOCKER_HOST) and call mcp-add again.", reply::chain(&error)),
+            format!(
+                "cannot add `{server}`: {}. Start Docker (or fix DOCKER_HOST) and call mcp-add again.",
+                reply::chain(&error)
+            ),
             json!({}),
         ),
         AddError::Launch(_) | AddError::Upstream(_) => reply::failure(
-            format!("cannot add `{server}`: {}. Nothing was added and no container is left running; fix the cause or pick another server with mcp-find.", reply::chain(&error)),
+            format!(
+                "cannot add `{server}`: {}. Nothing was added and no container is left running; fix the cause or pick another server with mcp-find.",
+                reply::chain(&error)
+            ),
             json!({}),
         ),
     }

@@ -41,7 +41,10 @@ pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
     };
     let Some(entry) = cx.workspace.gateway().catalog.get(&input.server) else {
         return reply::failure(
-            format!("there is no server named `{}` in the catalog; use mcp-find to get its exact name.", input.server),
+            format!(
+                "there is no server named `{}` in the catalog; use mcp-find to get its exact name.",
+                input.server
+            ),
             json!({}),
         );
     };
@@ -57,12 +60,22 @@ pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
     let violations = match violations(config_schema, &Value::Object(config.clone())) {
         Ok(violations) => violations,
         Err(error) => {
-            return reply::failure(format!("the catalog's config schema for `{}` is invalid: {error}", input.server), json!({}));
+            return reply::failure(
+                format!(
+                    "the catalog's config schema for `{}` is invalid: {error}",
+                    input.server
+                ),
+                json!({}),
+            );
         }
     };
     if !violations.is_empty() {
         return reply::failure(
-            format!("the config for `{}` is invalid ({} problems); nothing was saved. Fix every violation and call mcp-config-set again.", input.server, violations.len()),
+            format!(
+                "the config for `{}` is invalid ({} problems); nothing was saved. Fix every violation and call mcp-config-set again.",
+                input.server,
+                violations.len()
+            ),
             json!({ "violations": violations, "config_schema": config_schema }),
         );
     }
@@ -80,7 +93,9 @@ fn refuse_secrets(entry: &CatalogEntry, config: &JsonObject) -> Option<CallToolR
     let prefix = format!("{}.", entry.name);
     let secret = entry.secrets.iter().find(|secret| {
         let key = secret.name.strip_prefix(&prefix).unwrap_or(&secret.name);
-        config.contains_key(key) || config.contains_key(&secret.name) || config.contains_key(&secret.env)
+        config.contains_key(key)
+            || config.contains_key(&secret.name)
+            || config.contains_key(&secret.env)
     })?;
     Some(reply::failure(
         format!(
@@ -93,7 +108,9 @@ fn refuse_secrets(entry: &CatalogEntry, config: &JsonObject) -> Option<CallToolR
 
 /// Fills in `default` values of top-level properties the config does not set.
 fn apply_defaults(schema: &Value, config: &mut JsonObject) {
-    let Some(properties) = schema.get("properties").and_then(Value::as_object) else { return };
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return;
+    };
     for (key, property) in properties {
         if let Some(default) = property.get("default") {
             config.entry(key.clone()).or_insert_with(|| default.clone());
@@ -108,7 +125,11 @@ fn violations(schema: &Value, config: &Value) -> Result<Vec<String>, String> {
         .iter_errors(config)
         .map(|error| {
             let path = error.instance_path().to_string();
-            let path = if path.is_empty() { "(root)".to_string() } else { path };
+            let path = if path.is_empty() {
+                "(root)".to_string()
+            } else {
+                path
+            };
             format!("{path}: {error}")
         })
         .collect())

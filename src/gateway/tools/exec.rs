@@ -41,7 +41,10 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
     match cx.workspace.call(&input.name, input.arguments).await {
         Ok(CallToolResponse::Complete(result)) => result,
         Ok(_) => reply::failure(
-            format!("`{}` asked for more input or started a task, which mcp-exec cannot relay; call the tool directly.", input.name),
+            format!(
+                "`{}` asked for more input or started a task, which mcp-exec cannot relay; call the tool directly.",
+                input.name
+            ),
             json!({}),
         ),
         Err(error) => call_failure(&error),
@@ -53,13 +56,24 @@ pub(crate) fn call_failure(error: &CallError) -> CallToolResult {
     tracing::debug!(error = %reply::chain(error), "tool call failed");
     match error {
         CallError::UnknownTool { available, .. } => reply::failure(
-            format!("{error}. Add the server that provides it with mcp-add (find it with mcp-find), or use one of `available`."),
+            format!(
+                "{error}. Add the server that provides it with mcp-add (find it with mcp-find), or use one of `available`."
+            ),
             json!({ "available": available }),
         ),
         CallError::Upstream(crate::upstream::Error::Closed { .. }) => reply::failure(
-            format!("{}. It will be started again on the next call; retry if the call is safe to repeat.", reply::chain(error)),
+            format!(
+                "{}. It will be started again on the next call; retry if the call is safe to repeat.",
+                reply::chain(error)
+            ),
             json!({}),
         ),
-        _ => reply::failure(format!("{}. Try again, or mcp-remove and mcp-add the server.", reply::chain(error)), json!({})),
+        _ => reply::failure(
+            format!(
+                "{}. Try again, or mcp-remove and mcp-add the server.",
+                reply::chain(error)
+            ),
+            json!({}),
+        ),
     }
 }

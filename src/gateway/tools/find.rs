@@ -45,7 +45,11 @@ pub(super) fn definition(gateway: &Gateway) -> Tool {
         gateway.catalog.len(),
         categories.join(", ")
     );
-    Tool::new(NAME, description, rmcp::handler::server::common::schema_for_type::<Input>())
+    Tool::new(
+        NAME,
+        description,
+        rmcp::handler::server::common::schema_for_type::<Input>(),
+    )
 }
 
 pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {

@@ -17,7 +17,13 @@ use crate::gateway::reply;
 use crate::gateway::{Gateway, Workspace};
 
 /// The meta-tool names; added tools never take these.
-pub(crate) const NAMES: [&str; 5] = [find::NAME, add::NAME, remove::NAME, config_set::NAME, exec::NAME];
+pub(crate) const NAMES: [&str; 5] = [
+    find::NAME,
+    add::NAME,
+    remove::NAME,
+    config_set::NAME,
+    exec::NAME,
+];
 
 /// One of the gateway's own tools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,10 +57,20 @@ impl MetaTool {
 
     /// The `tools/list` entries of all meta-tools, in a fixed order.
     pub(crate) fn definitions(gateway: &Gateway) -> Vec<Tool> {
-        vec![find::definition(gateway), add::definition(), remove::definition(), config_set::definition(), exec::definition()]
+        vec![
+            find::definition(gateway),
+            add::definition(),
+            remove::definition(),
+            config_set::definition(),
+            exec::definition(),
+        ]
     }
 
-    pub(crate) async fn call(self, cx: &Context<'_>, arguments: Option<JsonObject>) -> CallToolResult {
+    pub(crate) async fn call(
+        self,
+        cx: &Context<'_>,
+        arguments: Option<JsonObject>,
+    ) -> CallToolResult {
         let arguments = arguments.unwrap_or_default();
         match self {
             MetaTool::Find => find::run(cx, arguments),
@@ -67,9 +83,14 @@ impl MetaTool {
 }
 
 /// Deserializes a meta-tool's arguments, or explains what is wrong with them.
-fn parse<T: DeserializeOwned>(tool: &str, arguments: JsonObject, schema: &Arc<JsonObject>) -> Result<T, CallToolResult> {
-    serde_json::from_value(serde_json::Value::Object(arguments))
-        .map_err(|error| reply::bad_arguments(tool, error, &serde_json::Value::Object((**schema).clone())))
+fn parse<T: DeserializeOwned>(
+    tool: &str,
+    arguments: JsonObject,
+    schema: &Arc<JsonObject>,
+) -> Result<T, CallToolResult> {
+    serde_json::from_value(serde_json::Value::Object(arguments)).map_err(|error| {
+        reply::bad_arguments(tool, error, &serde_json::Value::Object((**schema).clone()))
+    })
 }
 
 /// Tells the asking session at once, and the workspace's other sessions through the broadcast.

@@ -44,7 +44,10 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
             }))
         }
         None => reply::failure(
-            format!("`{}` is not added in this session, so there is nothing to remove.", input.name),
+            format!(
+                "`{}` is not added in this session, so there is nothing to remove.",
+                input.name
+            ),
             json!({ "added": cx.workspace.added() }),
         ),
     }

@@ -76,7 +76,9 @@ impl Echo {
         std::process::exit(3)
     }
 
-    #[tool(description = "Report the command-line arguments and the names of the environment variables this server got")]
+    #[tool(
+        description = "Report the command-line arguments and the names of the environment variables this server got"
+    )]
     fn info(&self) -> CallToolResult {
         let args: Vec<String> = std::env::args().collect();
         let mut env: Vec<String> = std::env::vars().map(|(name, _)| name).collect();
@@ -116,8 +118,13 @@ impl Collide {
 impl rmcp::ServerHandler for Collide {}
 
 fn main() -> std::process::ExitCode {
-    let mode = std::env::args().nth(1).unwrap_or_else(|| "echo".to_string());
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let mode = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "echo".to_string());
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("fixture: cannot start runtime: {error}");
@@ -145,7 +152,10 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn serve<S: rmcp::ServerHandler>(server: S) -> Result<(), String> {
-    let running = server.serve(rmcp::transport::stdio()).await.map_err(|e| e.to_string())?;
+    let running = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| e.to_string())?;
     running.waiting().await.map_err(|e| e.to_string())?;
     Ok(())
 }

@@ -8,7 +8,10 @@ use bollard::query_parameters::{ListContainersOptionsBuilder, RemoveContainerOpt
 pub async fn managed_containers() -> anyhow::Result<Vec<(String, HashMap<String, String>)>> {
     let docker = crate::docker().await?;
     let filters = HashMap::from([("label", vec!["io.switchboard.managed=true"])]);
-    let options = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
+    let options = ListContainersOptionsBuilder::default()
+        .all(true)
+        .filters(&filters)
+        .build();
     Ok(docker
         .list_containers(Some(options))
         .await?
@@ -23,7 +26,10 @@ pub async fn remove_containers_of_pid(pid: u32) -> anyhow::Result<usize> {
     let docker = crate::docker().await?;
     let mut removed = 0;
     for (id, labels) in managed_containers().await? {
-        let owner = labels.get("io.switchboard.gateway").map(String::as_str).unwrap_or_default();
+        let owner = labels
+            .get("io.switchboard.gateway")
+            .map(String::as_str)
+            .unwrap_or_default();
         if owner.split(':').nth(1) == Some(&pid.to_string()) {
             let options = RemoveContainerOptionsBuilder::default().force(true).build();
             if docker.remove_container(&id, Some(options)).await.is_ok() {

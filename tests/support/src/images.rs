@@ -22,14 +22,26 @@ pub fn fixture_binary() -> anyhow::Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let status = Command::new(cargo)
         .current_dir(&root)
-        .args(["build", "--quiet", "-p", "switchboard-fixture-servers", "--profile", "fixture", "--target", TARGET])
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "switchboard-fixture-servers",
+            "--profile",
+            "fixture",
+            "--target",
+            TARGET,
+        ])
         .arg("--target-dir")
         .arg(&target_dir)
         .env("RUSTFLAGS", "-C target-feature=+crt-static")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .status()
         .context("running cargo to build the fixture server")?;
-    anyhow::ensure!(status.success(), "building the fixture server failed ({status})");
+    anyhow::ensure!(
+        status.success(),
+        "building the fixture server failed ({status})"
+    );
     Ok(target_dir.join(TARGET).join("fixture/fixture-server"))
 }
 
@@ -57,7 +69,10 @@ async fn pack(binary: Vec<u8>, tag: String) -> anyhow::Result<()> {
         let dockerfile = b"FROM scratch\nCOPY fixture-server /fixture-server\nENTRYPOINT [\"/fixture-server\"]\nCMD [\"echo\"]\n";
         let mut context = tar::Builder::new(Vec::new());
         // Explicit headers: `append_path` may write a sparse entry, which dockerd rejects.
-        for (name, data, mode) in [("Dockerfile", &dockerfile[..], 0o644), ("fixture-server", &binary[..], 0o755)] {
+        for (name, data, mode) in [
+            ("Dockerfile", &dockerfile[..], 0o644),
+            ("fixture-server", &binary[..], 0o755),
+        ] {
             let mut header = tar::Header::new_gnu();
             header.set_size(data.len() as u64);
             header.set_mode(mode);
@@ -78,9 +93,17 @@ async fn pack(binary: Vec<u8>, tag: String) -> anyhow::Result<()> {
             }
         }
     }
-    let (repo, version) = FIXTURE_IMAGE.split_once(':').unwrap_or((FIXTURE_IMAGE, "latest"));
-    let options = bollard::query_parameters::TagImageOptionsBuilder::default().repo(repo).tag(version).build();
-    docker.tag_image(&tag, Some(options)).await.context("tagging the fixture image")?;
+    let (repo, version) = FIXTURE_IMAGE
+        .split_once(':')
+        .unwrap_or((FIXTURE_IMAGE, "latest"));
+    let options = bollard::query_parameters::TagImageOptionsBuilder::default()
+        .repo(repo)
+        .tag(version)
+        .build();
+    docker
+        .tag_image(&tag, Some(options))
+        .await
+        .context("tagging the fixture image")?;
     Ok(())
 }
 

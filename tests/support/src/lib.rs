@@ -2,8 +2,8 @@
 //! containers a gateway left through the Docker API. Used by the end-to-end tests and benches;
 //! never part of the shipped binary.
 
-mod images;
 mod containers;
+mod images;
 
 pub use containers::{managed_containers, remove_containers_of_pid};
 pub use images::{FIXTURE_IMAGE, ensure_fixture_image, fixture_binary};
@@ -15,7 +15,9 @@ pub fn repo_root() -> std::path::PathBuf {
 
 /// Runs `future` on a fresh runtime in its own thread, so it works from sync code and from
 /// inside another runtime alike (e.g. in `Drop`).
-pub fn block_on<T: Send + 'static>(future: impl std::future::Future<Output = T> + Send + 'static) -> T {
+pub fn block_on<T: Send + 'static>(
+    future: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
     std::thread::spawn(move || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -28,5 +30,17 @@ pub fn block_on<T: Send + 'static>(future: impl std::future::Future<Output = T> 
 }
 
 async fn docker() -> anyhow::Result<bollard::Docker> {
-    Ok(bollard::Docker::connect_with_defaults()?.negotiate_version().await?)
+    Ok(bollard::Docker::connect_with_defaults()?
+        .negotiate_version()
+        .await?)
+}
+
+/// The `q` quantile (0.0 to 1.0) of `samples`, which it sorts; nearest-rank.
+pub fn percentile(samples: &mut [f64], q: f64) -> f64 {
+    if samples.is_empty() {
+        return f64::NAN;
+    }
+    samples.sort_by(f64::total_cmp);
+    let rank = ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len());
+    samples[rank - 1]
 }

@@ -4,7 +4,10 @@
 fn main() -> std::process::ExitCode {
     match switchboard_testsupport::ensure_fixture_image() {
         Ok(tag) => {
-            println!("built {tag} (also tagged {})", switchboard_testsupport::FIXTURE_IMAGE);
+            println!(
+                "built {tag} (also tagged {})",
+                switchboard_testsupport::FIXTURE_IMAGE
+            );
             std::process::ExitCode::SUCCESS
         }
         Err(error) => {
