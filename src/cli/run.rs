@@ -37,10 +37,15 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
 
 /// Serves until the client closes stdin or a SIGINT/SIGTERM arrives.
 async fn serve_stdio(workspace: std::sync::Arc<Workspace>) -> anyhow::Result<()> {
-    let service = Session::new(workspace)
-        .serve(rmcp::transport::stdio())
-        .await
-        .context("MCP initialization over stdio failed")?;
+    let service = match pipes() {
+        Ok(pipes) => Session::new(workspace).serve(pipes).await,
+        Err(_) => {
+            Session::new(workspace)
+                .serve(rmcp::transport::stdio())
+                .await
+        }
+    }
+    .context("MCP initialization over stdio failed")?;
     tracing::info!("serving MCP on stdio");
     let cancel = service.cancellation_token();
     tokio::select! {
@@ -53,6 +58,23 @@ async fn serve_stdio(workspace: std::sync::Arc<Workspace>) -> anyhow::Result<()>
         }
     }
     Ok(())
+}
+
+/// Stdin and stdout as non-blocking pipes, when they are pipes (as MCP clients spawn us).
+///
+/// tokio's `stdin()`/`stdout()` hand every read and write to a blocking thread; on pipes, epoll
+/// does the same without the hand-off, which is most of the gateway's own per-call latency.
+fn pipes() -> std::io::Result<(
+    tokio::net::unix::pipe::Receiver,
+    tokio::net::unix::pipe::Sender,
+)> {
+    use std::os::fd::AsFd;
+    let stdin = std::io::stdin().as_fd().try_clone_to_owned()?;
+    let stdout = std::io::stdout().as_fd().try_clone_to_owned()?;
+    Ok((
+        tokio::net::unix::pipe::Receiver::from_owned_fd(stdin)?,
+        tokio::net::unix::pipe::Sender::from_owned_fd(stdout)?,
+    ))
 }
 
 async fn shutdown_signal() -> &'static str {
