@@ -10,6 +10,7 @@ use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
     ListContainersOptionsBuilder, RemoveContainerOptionsBuilder, StartContainerOptions,
+    WaitContainerOptionsBuilder,
 };
 use futures::StreamExt;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -19,6 +20,8 @@ use crate::runtime::{ContainerSpec, Error, GatewayId};
 
 /// How many stderr lines of a server are kept to explain its death.
 const STDERR_TAIL_LINES: usize = 20;
+/// How long to wait for the daemon to finish an auto-removal already under way.
+const REMOVAL_WAIT: Duration = Duration::from_secs(10);
 
 /// A handle on the Docker daemon, labelled with this gateway's identity.
 #[derive(Debug, Clone)]
@@ -251,16 +254,30 @@ impl Docker {
         }
     }
 
-    /// Force-removes a container; a container already gone counts as removed.
+    /// Force-removes a container and returns once it is gone; a container already gone counts
+    /// as removed.
     pub async fn remove(&self, id: &str) {
         let options = RemoveContainerOptionsBuilder::default().force(true).build();
         match self.client.remove_container(id, Some(options)).await {
             Ok(()) => tracing::info!(container = %short(id), "container removed"),
-            // 404: already gone; 409: the daemon is already removing it (auto-remove).
             Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404 | 409,
-                ..
+                status_code: 404, ..
             }) => {}
+            // 409: the daemon is already removing it (auto-remove after exit); wait for that.
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 409, ..
+            }) => {
+                let options = WaitContainerOptionsBuilder::default()
+                    .condition("removed")
+                    .build();
+                let wait = self
+                    .client
+                    .wait_container(id, Some(options))
+                    .collect::<Vec<_>>();
+                if tokio::time::timeout(REMOVAL_WAIT, wait).await.is_err() {
+                    tracing::warn!(container = %short(id), "container still being removed by the daemon");
+                }
+            }
             Err(error) => {
                 tracing::warn!(container = %short(id), error = %error, "removing container failed")
             }
