@@ -21,8 +21,10 @@
 #![deny(missing_docs)]
 
 mod analyze;
+mod eval;
 mod search;
 
+pub use eval::{Judgement, Outcome, Report, evaluate, parse_judgements};
 pub use search::SearchIndex;
 
 /// One catalog server as the index sees it; callers map their own entry type onto it.

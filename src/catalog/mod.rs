@@ -5,11 +5,13 @@
 //! the whole load with an error naming the file and the entry. Next: `gateway/tools/find.rs`.
 
 mod error;
+mod indexed;
 mod load;
 mod model;
 mod template;
 
 pub use error::Error;
+pub use indexed::IndexedCatalog;
 pub use load::{BUNDLED, Catalog, Source, load};
 pub use model::{CatalogEntry, EnvSpec, RemoteSpec, SecretSpec, ServerKind, ServerName, ToolSpec};
 pub use template::{TemplateError, fill};

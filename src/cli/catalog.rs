@@ -1,9 +1,11 @@
-//! `switchboard catalog search|ls|show`: the catalog and its index from the command line.
+//! `switchboard catalog search|eval|ls|show`: the catalog and its index from the command line.
+
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use serde_json::{Value, json};
 
-use crate::catalog::{Catalog, CatalogEntry};
+use crate::catalog::{Catalog, CatalogEntry, IndexedCatalog};
 use crate::cli::CatalogArgs;
 
 #[derive(Debug, clap::Subcommand)]
@@ -21,6 +23,17 @@ pub(super) enum CatalogCommand {
         /// What to look for.
         #[arg(required = true)]
         query: Vec<String>,
+    },
+    /// Measure search quality: top-1, hit@k, MRR@10 and recall@k over judged queries.
+    Eval {
+        #[command(flatten)]
+        catalogs: CatalogArgs,
+        /// `query<TAB>name1,name2` lines; `#` lines are comments.
+        #[arg(long)]
+        queries: PathBuf,
+        /// Cut-off for hit@k and recall@k.
+        #[arg(long, default_value_t = 5)]
+        k: usize,
     },
     /// List every server.
     Ls {
@@ -48,7 +61,15 @@ pub(super) fn run(command: CatalogCommand) -> anyhow::Result<()> {
             query,
         } => {
             let catalog = catalogs.load().context("loading catalogs")?;
-            search(&catalog, &query.join(" "), limit, json)
+            search(catalog, &query.join(" "), limit, json)
+        }
+        CatalogCommand::Eval {
+            catalogs,
+            queries,
+            k,
+        } => {
+            let catalog = catalogs.load().context("loading catalogs")?;
+            eval(catalog, &queries, k)
         }
         CatalogCommand::Ls { catalogs, json } => {
             let catalog = catalogs.load().context("loading catalogs")?;
@@ -92,34 +113,54 @@ pub(super) fn run(command: CatalogCommand) -> anyhow::Result<()> {
     }
 }
 
-fn search(catalog: &Catalog, query: &str, limit: usize, json: bool) -> anyhow::Result<()> {
-    let documents: Vec<switchboard_index::Document> = catalog
-        .entries()
-        .map(crate::gateway::index_document)
-        .collect();
-    let index = switchboard_index::SearchIndex::build(&documents)?;
-    let entries: Vec<&CatalogEntry> = catalog.entries().collect();
-    let hits = index.search(query, limit)?;
+fn search(catalog: Catalog, query: &str, limit: usize, json: bool) -> anyhow::Result<()> {
+    let indexed = IndexedCatalog::build(catalog)?;
+    let ranked = indexed.search(query, limit)?;
     if json {
-        let results: Vec<Value> = hits
+        let results: Vec<Value> = ranked
             .iter()
-            .map(|hit| {
-                let mut value = summary(entries[hit.doc]);
+            .map(|(entry, hit)| {
+                let mut value = summary(entry);
                 value["score"] = json!(hit.score);
                 value["matched_tools"] = json!(hit.matched_tools);
                 value
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({ "query": query, "results": results }))?
-        );
+        let body = json!({ "query": query, "results": results });
+        println!("{}", serde_json::to_string_pretty(&body)?);
     } else {
-        for hit in &hits {
-            let entry = entries[hit.doc];
+        for (entry, hit) in &ranked {
             println!("{:>8.2}  {:<32} {}", hit.score, entry.name, entry.title);
         }
     }
+    Ok(())
+}
+
+/// Prints each query that missed the top spot, then the summary line last.
+fn eval(catalog: Catalog, queries: &Path, k: usize) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(queries)
+        .with_context(|| format!("reading queries from {}", queries.display()))?;
+    let judgements = switchboard_index::parse_judgements(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", queries.display()))?;
+    anyhow::ensure!(
+        !judgements.is_empty(),
+        "{} holds no queries",
+        queries.display()
+    );
+    let indexed = IndexedCatalog::build(catalog)?;
+    let report = switchboard_index::evaluate(indexed.index(), indexed.names(), &judgements, k)?;
+    for outcome in report.outcomes.iter().filter(|o| o.rank != Some(1)) {
+        let rank = outcome.rank.map_or("-".to_string(), |r| r.to_string());
+        let got: Vec<&str> = outcome.ranked.iter().take(3).map(String::as_str).collect();
+        println!(
+            "miss rank={rank:<2} query={:?} want={} got={}",
+            outcome.judgement.query,
+            outcome.judgement.acceptable.join(","),
+            got.join(",")
+        );
+    }
+    println!("queries={}", report.outcomes.len());
+    println!("{}", report.summary());
     Ok(())
 }
 

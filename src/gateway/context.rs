@@ -3,10 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_index::SearchIndex;
 use tokio::sync::OnceCell;
 
-use crate::catalog::{Catalog, CatalogEntry};
+use crate::catalog::{Catalog, IndexedCatalog};
 use crate::runtime::{Docker, GatewayId, Limits};
 use crate::store::Secrets;
 
@@ -33,10 +32,7 @@ impl Default for Settings {
 /// The shared, read-mostly half of the gateway; workspaces hold the per-client half.
 #[derive(Debug)]
 pub struct Gateway {
-    pub catalog: Catalog,
-    pub index: SearchIndex,
-    /// `index` positions back to catalog entries.
-    entries: Vec<String>,
+    pub catalog: IndexedCatalog,
     pub secrets: Secrets,
     pub settings: Settings,
     gateway_id: GatewayId,
@@ -51,13 +47,8 @@ impl Gateway {
         secrets: Secrets,
         settings: Settings,
     ) -> Result<Arc<Gateway>, switchboard_index::Error> {
-        let documents: Vec<switchboard_index::Document> =
-            catalog.entries().map(index_document).collect();
-        let index = SearchIndex::build(&documents)?;
         Ok(Arc::new(Gateway {
-            entries: documents.into_iter().map(|d| d.name).collect(),
-            catalog,
-            index,
+            catalog: IndexedCatalog::build(catalog)?,
             secrets,
             settings,
             gateway_id: GatewayId::current(),
@@ -70,13 +61,6 @@ impl Gateway {
     pub fn meta_tools(&self) -> &[rmcp::model::Tool] {
         self.meta_tools
             .get_or_init(|| crate::gateway::tools::MetaTool::definitions(self))
-    }
-
-    /// The catalog entry behind an index hit.
-    pub fn entry_at(&self, position: usize) -> Option<&CatalogEntry> {
-        self.entries
-            .get(position)
-            .and_then(|name| self.catalog.get(name))
     }
 
     /// The Docker connection, made on first use; a failure is retried on the next call.
@@ -106,33 +90,5 @@ impl Gateway {
             let removed = docker.remove_all_mine().await;
             tracing::info!(removed, "removed this gateway's containers");
         }
-    }
-}
-
-/// A catalog entry as the index sees it: tool arguments count as tool text.
-pub fn index_document(entry: &CatalogEntry) -> switchboard_index::Document {
-    switchboard_index::Document {
-        name: entry.name.to_string(),
-        title: entry.title.clone(),
-        description: entry.description.clone(),
-        category: entry.metadata.category.clone(),
-        tags: entry.metadata.tags.clone(),
-        tools: entry
-            .tools
-            .iter()
-            .map(|tool| {
-                let mut description = tool.description.clone();
-                for argument in &tool.arguments {
-                    description.push(' ');
-                    description.push_str(&argument.name);
-                    description.push(' ');
-                    description.push_str(&argument.desc);
-                }
-                switchboard_index::ToolText {
-                    name: tool.name.clone(),
-                    description,
-                }
-            })
-            .collect(),
     }
 }

@@ -12,7 +12,7 @@ mod reply;
 mod tools;
 mod workspace;
 
-pub use context::{Gateway, Settings, index_document};
+pub use context::{Gateway, Settings};
 pub use handler::Session;
 pub use naming::ExposedToolName;
 pub use workspace::Workspace;

@@ -194,7 +194,7 @@ impl Workspace {
                 newly_added: false,
             });
         }
-        let Some(entry) = self.gateway.catalog.get(name) else {
+        let Some(entry) = self.gateway.catalog.catalog().get(name) else {
             return Err(AddError::Unknown {
                 name: name.to_string(),
                 suggestions: self.suggest(name),
@@ -273,10 +273,9 @@ impl Workspace {
 
     /// Catalog names close to a name that is not in it.
     fn suggest(&self, name: &str) -> Vec<String> {
-        let hits = self.gateway.index.search(name, 3).unwrap_or_default();
+        let hits = self.gateway.catalog.search(name, 3).unwrap_or_default();
         hits.iter()
-            .filter_map(|hit| self.gateway.entry_at(hit.doc))
-            .map(|entry| entry.name.to_string())
+            .map(|(entry, _)| entry.name.to_string())
             .collect()
     }
 

@@ -39,7 +39,7 @@ pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
         Ok(input) => input,
         Err(result) => return result,
     };
-    let Some(entry) = cx.workspace.gateway().catalog.get(&input.server) else {
+    let Some(entry) = cx.workspace.gateway().catalog.catalog().get(&input.server) else {
         return reply::failure(
             format!(
                 "there is no server named `{}` in the catalog; use mcp-find to get its exact name.",

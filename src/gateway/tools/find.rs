@@ -31,6 +31,7 @@ fn default_limit() -> usize {
 pub(super) fn definition(gateway: &Gateway) -> Tool {
     let categories: BTreeSet<&str> = gateway
         .catalog
+        .catalog()
         .entries()
         .map(|e| e.metadata.category.as_str())
         .filter(|c| !c.is_empty())
@@ -42,7 +43,7 @@ pub(super) fn definition(gateway: &Gateway) -> Tool {
          Returns servers best first, each with its tools (and which matched your query), the \
          secrets and config it needs, and whether it is already added. Next: call mcp-add with \
          the `name` of the best match.",
-        gateway.catalog.len(),
+        gateway.catalog.catalog().len(),
         categories.join(", ")
     );
     Tool::new(
@@ -59,14 +60,13 @@ pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
         Err(result) => return result,
     };
     let gateway = cx.workspace.gateway();
-    let hits = match gateway.index.search(&input.query, input.limit) {
+    let hits = match gateway.catalog.search(&input.query, input.limit) {
         Ok(hits) => hits,
         Err(error) => return reply::failure(error.to_string(), json!({})),
     };
     let results: Vec<Value> = hits
         .iter()
-        .filter_map(|hit| gateway.entry_at(hit.doc).map(|entry| (hit, entry)))
-        .map(|(hit, entry)| {
+        .map(|(entry, hit)| {
             let added = cx.workspace.is_added(entry.name.as_str());
             let tools: Vec<String> = if added {
                 cx.workspace.tools_of(entry.name.as_str()).iter().map(|t| t.exposed.to_string()).collect()

@@ -1,0 +1,88 @@
+//! A catalog with its search index: built once per catalog load, queried by `mcp-find`,
+//! `switchboard catalog search` and `catalog eval` alike.
+
+use switchboard_index::{Document, Hit, SearchIndex, ToolText};
+
+use crate::catalog::{Catalog, CatalogEntry};
+
+/// The catalog and the index over its entries; index positions are catalog name order.
+#[derive(Debug)]
+pub struct IndexedCatalog {
+    catalog: Catalog,
+    index: SearchIndex,
+    names: Vec<String>,
+}
+
+impl IndexedCatalog {
+    /// Indexes every entry of `catalog`.
+    pub fn build(catalog: Catalog) -> Result<IndexedCatalog, switchboard_index::Error> {
+        let documents: Vec<Document> = catalog.entries().map(document).collect();
+        let index = SearchIndex::build(&documents)?;
+        let names = documents.into_iter().map(|d| d.name).collect();
+        Ok(IndexedCatalog {
+            catalog,
+            index,
+            names,
+        })
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    /// Entry names by index position, for evaluation.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Ranked entries for a free-text query, best first, with their hits.
+    pub fn search(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<(&CatalogEntry, Hit)>, switchboard_index::Error> {
+        let hits = self.index.search(query, limit)?;
+        Ok(hits
+            .into_iter()
+            .filter_map(|hit| {
+                let entry = self
+                    .names
+                    .get(hit.doc)
+                    .and_then(|name| self.catalog.get(name))?;
+                Some((entry, hit))
+            })
+            .collect())
+    }
+}
+
+/// A catalog entry as the index sees it: tool arguments count as tool text.
+fn document(entry: &CatalogEntry) -> Document {
+    Document {
+        name: entry.name.to_string(),
+        title: entry.title.clone(),
+        description: entry.description.clone(),
+        category: entry.metadata.category.clone(),
+        tags: entry.metadata.tags.clone(),
+        tools: entry
+            .tools
+            .iter()
+            .map(|tool| {
+                let mut description = tool.description.clone();
+                for argument in &tool.arguments {
+                    description.push(' ');
+                    description.push_str(&argument.name);
+                    description.push(' ');
+                    description.push_str(&argument.desc);
+                }
+                ToolText {
+                    name: tool.name.clone(),
+                    description,
+                }
+            })
+            .collect(),
+    }
+}
