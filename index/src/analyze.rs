@@ -22,6 +22,24 @@ pub(crate) fn analyzer() -> TextAnalyzer {
     }
 }
 
+/// How much a weak word counts, relative to its rarity.
+pub(crate) const WEAK_WORD_WEIGHT: f32 = 0.3;
+
+/// Analyzed words that say what to do rather than with what: in a catalog of tools they are
+/// everywhere (`get_issue`, `list_files`) and tell servers apart poorly.
+const WEAK_WORDS: &[&str] = &[
+    "get", "list", "creat", "updat", "delet", "set", "add", "remov", "find", "show", "make", "use",
+    "need", "want", "help", "manag", "run", "new", "like", "would", "could", "let", "pleas",
+    "also", "abl", "allow", "work", "can", "do", "go", "give", "take", "look", "check", "tell",
+    "know", "someth", "thing", "way", "want", "tri", "start", "build", "i", "me", "my", "we",
+    "our", "us", "mcp", "server", "protocol",
+];
+
+/// Whether an analyzed term is a weak word.
+pub(crate) fn is_weak(term: &str) -> bool {
+    WEAK_WORDS.contains(&term)
+}
+
 /// Splits identifiers (`camelCase`, `snake_case`, `kebab-case`, `dotted.names`) into words,
 /// keeping the original text too so the joined form still matches.
 pub(crate) fn split_identifiers(text: &str) -> String {

@@ -22,7 +22,10 @@
 
 mod analyze;
 mod eval;
+mod knowledge;
+mod rank;
 mod search;
+mod synonyms;
 
 pub use eval::{Judgement, Outcome, Report, evaluate, parse_judgements};
 pub use search::SearchIndex;
@@ -42,6 +45,8 @@ pub struct Document {
     pub tags: Vec<String>,
     /// The tools the server is known to offer.
     pub tools: Vec<ToolText>,
+    /// Other text worth matching at low weight: config settings and their descriptions.
+    pub details: String,
 }
 
 /// A tool's searchable text: its name, description and argument names.

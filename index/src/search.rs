@@ -1,36 +1,39 @@
-//! The in-RAM tantivy index: schema, build, and the ranked query.
+//! The in-RAM index: tantivy finds candidates fast, `rank.rs` orders them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions};
-use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, Term};
+use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Searcher, TantivyDocument, Term};
 
 use crate::analyze::{self, ANALYZER};
+use crate::rank::{self, DocTerms, Plan, TermGroup, field};
 use crate::{Document, Error, Hit, MAX_LIMIT};
 
-/// Field weights: a hit in the name says far more than one in a tool's long description.
-const NAME_BOOST: f32 = 4.0;
-const TITLE_BOOST: f32 = 3.0;
-const TAGS_BOOST: f32 = 2.0;
-const TOOL_NAMES_BOOST: f32 = 1.5;
-const DESCRIPTION_BOOST: f32 = 1.0;
-const TOOL_TEXT_BOOST: f32 = 0.5;
-/// Typo matches count, but never as much as the word itself.
-const FUZZY_BOOST: f32 = 0.3;
-/// An exact server name or tool name beats any amount of descriptive overlap.
-const EXACT_NAME_BOOST: f32 = 1000.0;
-const EXACT_TOOL_BOOST: f32 = 200.0;
+/// How many BM25 candidates the ranker re-scores; enough that the right server is among them.
+const CANDIDATES: usize = 100;
+/// Retrieval boosts: only decide which candidates are re-scored, not the final order.
+const RETRIEVAL_BOOSTS: [(u8, f32); 8] = [
+    (field::NAME, 4.0),
+    (field::TITLE, 3.0),
+    (field::TAGS, 2.0),
+    (field::TOOL_NAMES, 1.5),
+    (field::DESCRIPTION, 1.0),
+    (field::TOOL_TEXT, 0.5),
+    (field::DETAILS, 0.3),
+    (field::KNOWLEDGE, 0.5),
+];
 
 /// A catalog's search index, built once per catalog load and shared read-only by every query.
 pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
-    /// For each document: its tools' names and analyzed terms, to report tool-level hits.
-    tool_terms: Vec<Vec<(String, HashSet<String>)>>,
-    /// For each document: its name, for the stable tie-break.
+    docs: Vec<DocTerms>,
     names: Vec<String>,
+    doc_freq: HashMap<String, u32>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -44,27 +47,17 @@ impl std::fmt::Debug for SearchIndex {
 #[derive(Clone, Copy)]
 struct Fields {
     position: Field,
-    exact_name: Field,
-    exact_tools: Field,
-    name: Field,
-    title: Field,
-    tags: Field,
-    tool_names: Field,
-    description: Field,
-    tool_text: Field,
+    exact: Field,
+    text: [(u8, Field); 8],
 }
 
 impl Fields {
-    /// Analyzed fields with their weights, in the order queries visit them.
-    fn weighted(&self) -> [(Field, f32); 6] {
-        [
-            (self.name, NAME_BOOST),
-            (self.title, TITLE_BOOST),
-            (self.tags, TAGS_BOOST),
-            (self.tool_names, TOOL_NAMES_BOOST),
-            (self.description, DESCRIPTION_BOOST),
-            (self.tool_text, TOOL_TEXT_BOOST),
-        ]
+    fn text(&self, bit: u8) -> Field {
+        self.text
+            .iter()
+            .find(|(b, _)| *b == bit)
+            .map(|(_, f)| *f)
+            .unwrap_or(self.exact)
     }
 }
 
@@ -83,46 +76,45 @@ impl SearchIndex {
                 .set_index_option(IndexRecordOption::Basic),
         );
         let fields = Fields {
-            position: schema.add_u64_field("position", STORED),
-            exact_name: schema.add_text_field("exact_name", raw.clone()),
-            exact_tools: schema.add_text_field("exact_tools", raw),
-            name: schema.add_text_field("name", text.clone()),
-            title: schema.add_text_field("title", text.clone()),
-            tags: schema.add_text_field("tags", text.clone()),
-            tool_names: schema.add_text_field("tool_names", text.clone()),
-            description: schema.add_text_field("description", text.clone()),
-            tool_text: schema.add_text_field("tool_text", text),
+            position: schema.add_u64_field("position", FAST),
+            exact: schema.add_text_field("exact", raw),
+            text: [
+                (field::NAME, schema.add_text_field("name", text.clone())),
+                (field::TITLE, schema.add_text_field("title", text.clone())),
+                (field::TAGS, schema.add_text_field("tags", text.clone())),
+                (
+                    field::TOOL_NAMES,
+                    schema.add_text_field("tool_names", text.clone()),
+                ),
+                (
+                    field::DESCRIPTION,
+                    schema.add_text_field("description", text.clone()),
+                ),
+                (
+                    field::TOOL_TEXT,
+                    schema.add_text_field("tool_text", text.clone()),
+                ),
+                (
+                    field::DETAILS,
+                    schema.add_text_field("details", text.clone()),
+                ),
+                (field::KNOWLEDGE, schema.add_text_field("knowledge", text)),
+            ],
         };
         let index = Index::create_in_ram(schema.build());
         index.tokenizers().register(ANALYZER, analyze::analyzer());
 
         let mut analyzer = analyze::analyzer();
-        // One thread: the build is deterministic and small catalogs do not need more.
+        // One thread keeps the build deterministic; catalogs are small enough not to need more.
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 50_000_000)?;
-        let mut tool_terms = Vec::with_capacity(documents.len());
+        let mut docs = Vec::with_capacity(documents.len());
+        let mut doc_freq: HashMap<String, u32> = HashMap::new();
         for (position, document) in documents.iter().enumerate() {
-            let mut doc = TantivyDocument::default();
-            doc.add_u64(fields.position, position as u64);
-            doc.add_text(fields.exact_name, normalize(&document.name));
-            doc.add_text(fields.name, analyze::split_identifiers(&document.name));
-            doc.add_text(fields.title, &document.title);
-            doc.add_text(fields.description, &document.description);
-            doc.add_text(fields.tags, &document.category);
-            for tag in &document.tags {
-                doc.add_text(fields.tags, analyze::split_identifiers(tag));
+            let (doc, terms) = prepare(&fields, &mut analyzer, position, document);
+            for term in terms.terms.keys() {
+                *doc_freq.entry(term.clone()).or_default() += 1;
             }
-            let mut terms_of_tools = Vec::with_capacity(document.tools.len());
-            for tool in &document.tools {
-                doc.add_text(fields.exact_tools, normalize(&tool.name));
-                doc.add_text(fields.tool_names, analyze::split_identifiers(&tool.name));
-                doc.add_text(fields.tool_text, &tool.description);
-                let mut terms: HashSet<String> = analyze::terms(&mut analyzer, &tool.name)
-                    .into_iter()
-                    .collect();
-                terms.extend(analyze::terms(&mut analyzer, &tool.description));
-                terms_of_tools.push((tool.name.clone(), terms));
-            }
-            tool_terms.push(terms_of_tools);
+            docs.push(terms);
             writer.add_document(doc)?;
         }
         writer.commit()?;
@@ -131,8 +123,9 @@ impl SearchIndex {
         Ok(SearchIndex {
             reader,
             fields,
-            tool_terms,
+            docs,
             names: documents.iter().map(|d| d.name.clone()).collect(),
+            doc_freq,
         })
     }
 
@@ -152,91 +145,137 @@ impl SearchIndex {
     /// when no term matches, the closest spellings are tried, then the first names.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, Error> {
         let limit = limit.clamp(1, MAX_LIMIT);
-        let mut analyzer = analyze::analyzer();
-        let terms = analyze::terms(&mut analyzer, query);
-        let exact = normalize(query);
-        if terms.is_empty() && exact.is_empty() {
+        let plan = self.plan(query);
+        if plan.groups.is_empty() && plan.exact.is_empty() {
             return Err(Error::EmptyQuery);
         }
         if self.is_empty() {
             return Ok(Vec::new());
         }
-        let mut hits = self.run(&self.ranking_query(&terms, &exact, 1), limit)?;
-        if hits.is_empty() {
-            hits = self.run(&self.ranking_query(&terms, &exact, 2), limit)?;
-        }
-        if hits.is_empty() {
-            hits = self.first_by_name(limit);
-        }
-        for hit in &mut hits {
-            hit.matched_tools = self.matched_tools(hit.doc, &terms);
-        }
-        Ok(hits)
-    }
-
-    fn ranking_query(&self, terms: &[String], exact: &str, fuzzy_distance: u8) -> BooleanQuery {
-        let fields = self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if !exact.is_empty() {
-            for (field, boost) in [
-                (fields.exact_name, EXACT_NAME_BOOST),
-                (fields.exact_tools, EXACT_TOOL_BOOST),
-            ] {
-                let term = Term::from_field_text(field, exact);
-                clauses.push((
-                    Occur::Should,
-                    boosted(TermQuery::new(term, IndexRecordOption::Basic), boost),
-                ));
-            }
-        }
-        for text in terms {
-            for (field, boost) in fields.weighted() {
-                let term = Term::from_field_text(field, text);
-                clauses.push((
-                    Occur::Should,
-                    boosted(TermQuery::new(term, IndexRecordOption::WithFreqs), boost),
-                ));
-            }
-            // Typos in short words match too much unrelated text; only longer words get slack.
-            if text.chars().count() >= 5 || fuzzy_distance > 1 {
-                for (field, boost) in [
-                    (fields.name, NAME_BOOST),
-                    (fields.title, TITLE_BOOST),
-                    (fields.tool_names, TOOL_NAMES_BOOST),
-                ] {
-                    let term = Term::from_field_text(field, text);
-                    let fuzzy = FuzzyTermQuery::new(term, fuzzy_distance, true);
-                    clauses.push((Occur::Should, boosted(fuzzy, boost * FUZZY_BOOST)));
-                }
-            }
-        }
-        BooleanQuery::new(clauses)
-    }
-
-    fn run(&self, query: &BooleanQuery, limit: usize) -> Result<Vec<Hit>, Error> {
         let searcher = self.reader.searcher();
-        // Fetch a few extra so equal scores at the cut are ordered by name, not by chance.
-        let top = searcher.search(query, &TopDocs::with_limit(limit + 10).order_by_score())?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let position = doc
-                .get_first(self.fields.position)
-                .and_then(|v| tantivy::schema::Value::as_u64(&v))
-                .unwrap_or_default() as usize;
-            hits.push(Hit {
-                doc: position,
-                score,
-                matched_tools: Vec::new(),
-            });
+        let mut candidates = self.candidates(&searcher, &self.retrieval_query(&plan, false))?;
+        if candidates.is_empty() {
+            candidates = self.candidates(&searcher, &self.retrieval_query(&plan, true))?;
         }
+        let mut hits: Vec<Hit> = candidates
+            .into_iter()
+            .map(|(doc, bm25)| {
+                // BM25 only separates documents the ranker scores alike.
+                let score = rank::score(&plan, &self.docs[doc]) + 1e-3 * bm25;
+                Hit {
+                    doc,
+                    score,
+                    matched_tools: Vec::new(),
+                }
+            })
+            .collect();
         hits.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
                 .then_with(|| self.names[a.doc].cmp(&self.names[b.doc]))
         });
         hits.truncate(limit);
+        if hits.is_empty() {
+            hits = self.first_by_name(limit);
+        }
+        for hit in &mut hits {
+            hit.matched_tools = rank::matched_tools(&plan, &self.docs[hit.doc]);
+        }
         Ok(hits)
+    }
+
+    fn plan(&self, query: &str) -> Plan {
+        let mut analyzer = analyze::analyzer();
+        let total = self.names.len() as f32;
+        let idf = |term: &str| {
+            let df = self.doc_freq.get(term).copied().unwrap_or(0) as f32;
+            (1.0 + (total - df + 0.5) / (df + 0.5)).ln()
+        };
+        let groups = analyze::terms(&mut analyzer, query)
+            .into_iter()
+            .map(|term| {
+                let weak = analyze::is_weak(&term);
+                let term_idf = idf(&term) * if weak { analyze::WEAK_WORD_WEIGHT } else { 1.0 };
+                let synonyms = synonyms()
+                    .get(&term)
+                    .into_iter()
+                    .flatten()
+                    .map(|words| {
+                        let synonym_idf = words.iter().map(|w| idf(w)).fold(f32::MAX, f32::min);
+                        (words.clone(), (synonym_idf / idf(&term)).min(1.0))
+                    })
+                    .collect();
+                TermGroup {
+                    idf: term_idf,
+                    synonyms,
+                    unknown: !self.doc_freq.contains_key(&term),
+                    term,
+                }
+            })
+            .collect();
+        Plan {
+            groups,
+            exact: normalize(query),
+        }
+    }
+
+    /// Every term and synonym in every field; misspelled terms also by edit distance.
+    fn retrieval_query(&self, plan: &Plan, desperate: bool) -> BooleanQuery {
+        let fields = self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if !plan.exact.is_empty() {
+            let term = Term::from_field_text(fields.exact, &plan.exact);
+            clauses.push((
+                Occur::Should,
+                boosted(TermQuery::new(term, IndexRecordOption::Basic), 100.0),
+            ));
+        }
+        for group in &plan.groups {
+            let words =
+                std::iter::once(&group.term).chain(group.synonyms.iter().flat_map(|(s, _)| s));
+            for word in words {
+                for (bit, boost) in RETRIEVAL_BOOSTS {
+                    let term = Term::from_field_text(fields.text(bit), word);
+                    clauses.push((
+                        Occur::Should,
+                        boosted(TermQuery::new(term, IndexRecordOption::WithFreqs), boost),
+                    ));
+                }
+            }
+            // Fuzzy expansion is costly on big catalogs: only for words no document has.
+            if (group.unknown || desperate) && group.term.chars().count() >= 4 {
+                let distance = if desperate { 2 } else { 1 };
+                for bit in [field::NAME, field::TITLE, field::TAGS, field::TOOL_NAMES] {
+                    let term = Term::from_field_text(fields.text(bit), &group.term);
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(FuzzyTermQuery::new(term, distance, true)),
+                    ));
+                }
+            }
+        }
+        BooleanQuery::new(clauses)
+    }
+
+    /// Up to [`CANDIDATES`] `(position, bm25)` pairs.
+    fn candidates(
+        &self,
+        searcher: &Searcher,
+        query: &BooleanQuery,
+    ) -> Result<Vec<(usize, f32)>, Error> {
+        let top: Vec<(f32, DocAddress)> =
+            searcher.search(query, &TopDocs::with_limit(CANDIDATES).order_by_score())?;
+        let mut out = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let column = searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .u64("position")?;
+            if let Some(position) = column.first(address.doc_id) {
+                out.push((position as usize, score));
+            }
+        }
+        Ok(out)
     }
 
     fn first_by_name(&self, limit: usize) -> Vec<Hit> {
@@ -252,148 +291,106 @@ impl SearchIndex {
             })
             .collect()
     }
+}
 
-    fn matched_tools(&self, doc: usize, terms: &[String]) -> Vec<String> {
-        let mut scored: Vec<(usize, &str)> = self.tool_terms[doc]
-            .iter()
-            .map(|(name, tool_terms)| {
-                (
-                    terms.iter().filter(|t| tool_terms.contains(*t)).count(),
-                    name.as_str(),
-                )
-            })
-            .filter(|(count, _)| *count > 0)
-            .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-        scored
-            .into_iter()
-            .map(|(_, name)| name.to_string())
-            .collect()
+/// The tantivy document and the ranker's view of one catalog document.
+fn prepare(
+    fields: &Fields,
+    analyzer: &mut TextAnalyzer,
+    position: usize,
+    document: &Document,
+) -> (TantivyDocument, DocTerms) {
+    let mut doc = TantivyDocument::default();
+    let mut terms = DocTerms::default();
+    doc.add_u64(fields.position, position as u64);
+    for exact in [normalize(&document.name), normalize(&document.title)] {
+        if !exact.is_empty() {
+            doc.add_text(fields.exact, &exact);
+            terms.exact.push(exact);
+        }
     }
+    // Indexes `text` in field `bit` and returns its analyzed terms.
+    let mut add = |bit: u8, text: &str, doc: &mut TantivyDocument, terms: &mut DocTerms| {
+        let prepared = analyze::split_identifiers(text);
+        doc.add_text(fields.text(bit), &prepared);
+        let analyzed = analyze::terms(analyzer, text);
+        for term in &analyzed {
+            *terms.terms.entry(term.clone()).or_default() |= bit;
+        }
+        analyzed
+    };
+    terms.name_terms = add(field::NAME, &document.name, &mut doc, &mut terms);
+    add(field::TITLE, &document.title, &mut doc, &mut terms);
+    add(
+        field::DESCRIPTION,
+        &document.description,
+        &mut doc,
+        &mut terms,
+    );
+    add(field::TAGS, &document.category, &mut doc, &mut terms);
+    for tag in &document.tags {
+        add(field::TAGS, tag, &mut doc, &mut terms);
+    }
+    add(field::DETAILS, &document.details, &mut doc, &mut terms);
+    if let Some(about) = crate::knowledge::about(&document.name) {
+        add(field::KNOWLEDGE, about, &mut doc, &mut terms);
+    }
+    for tool in &document.tools {
+        let mut tool_terms: HashSet<String> =
+            add(field::TOOL_NAMES, &tool.name, &mut doc, &mut terms)
+                .into_iter()
+                .collect();
+        tool_terms.extend(add(
+            field::TOOL_TEXT,
+            &tool.description,
+            &mut doc,
+            &mut terms,
+        ));
+        terms.tools.push((tool.name.clone(), tool_terms));
+    }
+    (doc, terms)
+}
+
+/// Analyzed synonym groups: each term maps to its alternatives (a phrase is several terms).
+fn synonyms() -> &'static HashMap<String, Vec<Vec<String>>> {
+    static SYNONYMS: OnceLock<HashMap<String, Vec<Vec<String>>>> = OnceLock::new();
+    SYNONYMS.get_or_init(|| {
+        let mut analyzer = analyze::analyzer();
+        let mut map: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+        for group in crate::synonyms::GROUPS {
+            let analyzed: Vec<Vec<String>> = group
+                .iter()
+                .map(|word| analyze::terms(&mut analyzer, &word.replace('-', " ")))
+                .filter(|terms| !terms.is_empty())
+                .collect();
+            for (i, words) in analyzed.iter().enumerate() {
+                // Only single-word members are looked up; phrases serve as alternatives.
+                let [word] = words.as_slice() else { continue };
+                let entry = map.entry(word.clone()).or_default();
+                for (j, other) in analyzed.iter().enumerate() {
+                    if i != j && other != words && !entry.contains(other) {
+                        entry.push(other.clone());
+                    }
+                }
+            }
+        }
+        map
+    })
 }
 
 fn boosted(query: impl Query, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(Box::new(query), boost))
 }
 
-/// The form an exact name is compared in: trimmed, lowercased, inner spaces as dashes.
+/// The form an exact name is compared in: trimmed, lowercased, separators as dashes.
 fn normalize(text: &str) -> String {
     text.trim()
         .to_lowercase()
-        .split_whitespace()
+        .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+        .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-")
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ToolText;
-
-    fn doc(name: &str, title: &str, description: &str, tools: &[&str]) -> Document {
-        Document {
-            name: name.into(),
-            title: title.into(),
-            description: description.into(),
-            tools: tools
-                .iter()
-                .map(|t| ToolText {
-                    name: (*t).into(),
-                    description: String::new(),
-                })
-                .collect(),
-            ..Document::default()
-        }
-    }
-
-    fn catalog() -> Vec<Document> {
-        vec![
-            doc(
-                "github",
-                "GitHub",
-                "Issues, pull requests and repositories",
-                &["create_issue", "list_pull_requests"],
-            ),
-            doc(
-                "gitlab",
-                "GitLab",
-                "Merge requests and pipelines",
-                &["create_merge_request"],
-            ),
-            doc(
-                "postgres",
-                "PostgreSQL",
-                "Query a Postgres database",
-                &["query"],
-            ),
-            doc(
-                "time",
-                "Time",
-                "Current time and timezone conversion",
-                &["get_current_time"],
-            ),
-            doc(
-                "fetch",
-                "Fetch",
-                "Download web pages as markdown",
-                &["fetch"],
-            ),
-        ]
-    }
-
-    fn check(query: &str, expect: &[&str]) {
-        let docs = catalog();
-        let index = SearchIndex::build(&docs).unwrap();
-        let hits = index.search(query, 3).unwrap();
-        let names: Vec<&str> = hits.iter().map(|h| docs[h.doc].name.as_str()).collect();
-        assert_eq!(
-            &names[..expect.len()],
-            expect,
-            "query {query:?} ranked {names:?}"
-        );
-    }
-
-    #[test]
-    fn ranks_by_field_weight() {
-        check("pull requests", &["github"]);
-        check("merge request", &["gitlab"]);
-        check("timezone", &["time"]);
-    }
-
-    #[test]
-    fn exact_names_rank_first() {
-        check("fetch", &["fetch"]);
-        check("create_merge_request", &["gitlab"]);
-        check("GitHub", &["github"]);
-    }
-
-    #[test]
-    fn typos_and_syntax_characters_are_plain_text() {
-        check("postgress", &["postgres"]);
-        check("\"github (repositories*", &["github"]);
-    }
-
-    #[test]
-    fn never_empty_and_deterministic() {
-        let docs = catalog();
-        let index = SearchIndex::build(&docs).unwrap();
-        let first = index.search("zzzz qqqq 漢字 🚀", 10).unwrap();
-        assert!(!first.is_empty());
-        assert_eq!(first, index.search("zzzz qqqq 漢字 🚀", 10).unwrap());
-    }
-
-    #[test]
-    fn empty_query_is_an_error() {
-        let index = SearchIndex::build(&catalog()).unwrap();
-        assert!(matches!(index.search("  \t", 5), Err(Error::EmptyQuery)));
-    }
-
-    #[test]
-    fn limit_is_clamped_and_tools_reported() {
-        let docs = catalog();
-        let index = SearchIndex::build(&docs).unwrap();
-        assert_eq!(index.search("time", 0).unwrap().len(), 1);
-        let hits = index.search("current time", 10_000).unwrap();
-        assert_eq!(hits[0].matched_tools, vec!["get_current_time".to_string()]);
-    }
-}
+mod tests;

@@ -84,5 +84,27 @@ fn document(entry: &CatalogEntry) -> Document {
                 }
             })
             .collect(),
+        details: entry.config_schema().map(schema_text).unwrap_or_default(),
     }
+}
+
+/// The words of a config schema: its description, property names and their descriptions.
+fn schema_text(schema: &serde_json::Value) -> String {
+    let mut text = String::new();
+    let mut push = |s: &str| {
+        text.push_str(s);
+        text.push(' ');
+    };
+    if let Some(description) = schema.get("description").and_then(|d| d.as_str()) {
+        push(description);
+    }
+    if let Some(properties) = schema.get("properties").and_then(|p| p.as_object()) {
+        for (name, property) in properties {
+            push(name);
+            if let Some(description) = property.get("description").and_then(|d| d.as_str()) {
+                push(description);
+            }
+        }
+    }
+    text
 }

@@ -1,0 +1,221 @@
+//! The second stage: re-scores tantivy's candidates with what plain BM25 gets wrong on catalogs.
+//!
+//! BM25 sums term frequencies, so a server with fifty tools that each say "file" outranks the
+//! filesystem server, and a term found in three fields counts three times. Here each query term
+//! counts once, from the best field it appears in, weighted by its rarity (IDF); documents that
+//! cover more of the query win; synonyms and typos count at a discount; a server whose name is
+//! the query, or is contained in it, is lifted.
+
+use std::collections::{HashMap, HashSet};
+
+/// Which field a document term appears in (bit flags, several per term).
+pub(crate) mod field {
+    pub(crate) const NAME: u8 = 1;
+    pub(crate) const TITLE: u8 = 1 << 1;
+    pub(crate) const TAGS: u8 = 1 << 2;
+    pub(crate) const TOOL_NAMES: u8 = 1 << 3;
+    pub(crate) const DESCRIPTION: u8 = 1 << 4;
+    pub(crate) const TOOL_TEXT: u8 = 1 << 5;
+    pub(crate) const DETAILS: u8 = 1 << 6;
+    pub(crate) const KNOWLEDGE: u8 = 1 << 7;
+    /// Fields where a near-miss spelling is still a strong signal.
+    pub(crate) const LABELS: u8 = NAME | TITLE | TAGS | TOOL_NAMES;
+}
+
+/// How much a match in each field is worth, in `field` bit order.
+const FIELD_WEIGHTS: [(u8, f32); 8] = [
+    (field::NAME, 1.0),
+    (field::TITLE, 0.9),
+    (field::TAGS, 0.7),
+    (field::TOOL_NAMES, 0.6),
+    (field::DESCRIPTION, 0.7),
+    (field::TOOL_TEXT, 0.35),
+    (field::DETAILS, 0.3),
+    (field::KNOWLEDGE, 0.5),
+];
+const SYNONYM_DISCOUNT: f32 = 0.7;
+const FUZZY_DISCOUNT: f32 = 0.6;
+/// Share of a term's value a document gets for a query it covers only partly, at the least.
+const COVERAGE_FLOOR: f32 = 0.3;
+/// A query that is the server's name (or title) outranks everything.
+const EXACT_NAME_BONUS: f32 = 1000.0;
+/// A server whose whole name appears in the query ("merge request on gitlab").
+const NAME_IN_QUERY_BONUS: f32 = 0.5;
+
+/// What the ranker knows of one document.
+#[derive(Debug, Default)]
+pub(crate) struct DocTerms {
+    /// Analyzed term -> the fields it appears in.
+    pub(crate) terms: HashMap<String, u8>,
+    /// Analyzed terms of the name, for the name-in-query bonus.
+    pub(crate) name_terms: Vec<String>,
+    /// Normalized name and title, for the exact-match bonus.
+    pub(crate) exact: Vec<String>,
+    /// Each tool's name and analyzed terms, for tool-level hits.
+    pub(crate) tools: Vec<(String, HashSet<String>)>,
+}
+
+/// One query term with its alternatives and weight.
+#[derive(Debug)]
+pub(crate) struct TermGroup {
+    pub(crate) term: String,
+    pub(crate) idf: f32,
+    /// Synonyms with their share of `idf` (at most 1: a common synonym of a rare word says
+    /// less); a multi-word synonym matches when all its words are present.
+    pub(crate) synonyms: Vec<(Vec<String>, f32)>,
+    /// True when the term is in no document: it is probably misspelled.
+    pub(crate) unknown: bool,
+}
+
+/// The analyzed query.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub(crate) groups: Vec<TermGroup>,
+    pub(crate) exact: String,
+}
+
+impl Plan {
+    fn total_idf(&self) -> f32 {
+        self.groups.iter().map(|g| g.idf).sum()
+    }
+
+    fn terms(&self) -> impl Iterator<Item = &str> {
+        self.groups.iter().map(|g| g.term.as_str())
+    }
+}
+
+/// The relevance of `doc` to `plan`.
+pub(crate) fn score(plan: &Plan, doc: &DocTerms) -> f32 {
+    let mut sum = 0.0;
+    let mut covered = 0.0;
+    for group in &plan.groups {
+        let value = term_value(group, doc);
+        if value > 0.0 {
+            sum += group.idf * value;
+            covered += group.idf;
+        }
+    }
+    let total = plan.total_idf();
+    let coverage = if total > 0.0 { covered / total } else { 0.0 };
+    let mut score = sum * (COVERAGE_FLOOR + (1.0 - COVERAGE_FLOOR) * coverage);
+    if !doc.name_terms.is_empty() && doc.name_terms.iter().all(|t| plan.terms().any(|q| q == t)) {
+        let name_idf: f32 = plan
+            .groups
+            .iter()
+            .filter(|g| doc.name_terms.contains(&g.term))
+            .map(|g| g.idf)
+            .sum();
+        score += NAME_IN_QUERY_BONUS * name_idf;
+    }
+    if !plan.exact.is_empty() && doc.exact.iter().any(|e| *e == plan.exact) {
+        score += EXACT_NAME_BONUS;
+    }
+    score
+}
+
+/// How well one query term is matched: the weight of the best field, discounted for synonyms
+/// and misspellings.
+fn term_value(group: &TermGroup, doc: &DocTerms) -> f32 {
+    let mut best = doc.terms.get(&group.term).map_or(0.0, |mask| weight(*mask));
+    for (synonym, share) in &group.synonyms {
+        let masks: Option<Vec<u8>> = synonym.iter().map(|t| doc.terms.get(t).copied()).collect();
+        if let Some(masks) = masks {
+            let weakest = masks.into_iter().map(weight).fold(f32::MAX, f32::min);
+            best = best.max(SYNONYM_DISCOUNT * share * weakest);
+        }
+    }
+    if best == 0.0 && group.unknown {
+        best = doc
+            .terms
+            .iter()
+            .filter(|(term, mask)| *mask & field::LABELS != 0 && close(&group.term, term))
+            .map(|(_, mask)| FUZZY_DISCOUNT * weight(*mask))
+            .fold(0.0, f32::max);
+    }
+    best
+}
+
+fn weight(mask: u8) -> f32 {
+    FIELD_WEIGHTS
+        .iter()
+        .filter(|(bit, _)| mask & bit != 0)
+        .map(|(_, w)| *w)
+        .fold(0.0, f32::max)
+}
+
+/// Names of `doc`'s tools that share a term (or a synonym) with the query, best first.
+pub(crate) fn matched_tools(plan: &Plan, doc: &DocTerms) -> Vec<String> {
+    let mut scored: Vec<(usize, &str)> = doc
+        .tools
+        .iter()
+        .map(|(name, terms)| {
+            let hits = plan
+                .groups
+                .iter()
+                .filter(|g| {
+                    terms.contains(&g.term)
+                        || g.synonyms
+                            .iter()
+                            .any(|(s, _)| s.iter().all(|t| terms.contains(t)))
+                })
+                .count();
+            (hits, name.as_str())
+        })
+        .filter(|(hits, _)| *hits > 0)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored
+        .into_iter()
+        .map(|(_, name)| name.to_string())
+        .collect()
+}
+
+/// Whether two terms are one typo apart (two for long words); short words must match exactly.
+pub(crate) fn close(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let shorter = a.len().min(b.len());
+    let limit = match shorter {
+        0..=3 => return false,
+        4..=7 => 1,
+        _ => 2,
+    };
+    a.len().abs_diff(b.len()) <= limit && edit_distance(&a, &b) <= limit
+}
+
+/// Damerau-Levenshtein (optimal string alignment) distance.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let width = b.len() + 1;
+    let mut rows = vec![0usize; (a.len() + 1) * width];
+    for (j, cell) in rows.iter_mut().take(width).enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        rows[i * width] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[(i - 1) * width + j] + 1)
+                .min(rows[i * width + j - 1] + 1)
+                .min(rows[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[(i - 2) * width + j - 2] + 1);
+            }
+            rows[i * width + j] = best;
+        }
+    }
+    rows[a.len() * width + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typo_distance_depends_on_length() {
+        assert!(close("postgress", "postgres"));
+        assert!(close("kubernets", "kubernetes"));
+        assert!(close("gtihub", "github"));
+        assert!(!close("git", "gh"));
+        assert!(close("slakc", "slack"));
+        assert!(!close("weather", "feather_x"));
+    }
+}
