@@ -13,5 +13,7 @@ mod lifecycle;
 mod cli;
 // A client we did not write: the Python `mcp` SDK over stdio.
 mod interop;
+// mcp-find quality on the real Docker catalog, against judged queries.
+mod search_quality;
 // ARCHITECTURE.md names only paths that exist.
 mod tidy;

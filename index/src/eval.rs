@@ -163,34 +163,43 @@ mod tests {
 
     #[test]
     fn computes_the_metrics() {
-        let docs: Vec<Document> = ["alpha", "beta", "gamma"]
-            .iter()
-            .map(|n| Document {
-                name: n.to_string(),
-                title: n.to_string(),
-                ..Document::default()
-            })
-            .collect();
+        let docs: Vec<Document> = [
+            ("alpha", "alpha beta"),
+            ("beta", "beta"),
+            ("gamma", "gamma beta"),
+        ]
+        .iter()
+        .map(|(name, title)| Document {
+            name: name.to_string(),
+            title: title.to_string(),
+            ..Document::default()
+        })
+        .collect();
         let names: Vec<String> = docs.iter().map(|d| d.name.clone()).collect();
         let index = SearchIndex::build(&docs).unwrap();
         let judgements = vec![
+            // Ranked first, and one of its two acceptable answers is in the catalog.
             Judgement {
                 query: "alpha".into(),
                 acceptable: vec!["alpha".into(), "zeta".into()],
             },
+            // `beta` is an exact name; `gamma` ties with `alpha` behind it and loses on name.
             Judgement {
                 query: "beta".into(),
                 acceptable: vec!["gamma".into()],
             },
         ];
         let report = evaluate(&index, &names, &judgements, 5).unwrap();
+        assert_eq!(report.outcomes[1].ranked, vec!["beta", "alpha", "gamma"]);
+        assert_eq!(report.outcomes[1].rank, Some(3));
         assert_eq!(report.top1, 0.5);
         assert_eq!(report.hit_at_k, 1.0);
-        assert_eq!(
-            report.mrr_at_10,
-            (1.0 + 1.0 / report.outcomes[1].rank.unwrap() as f64) / 2.0
-        );
+        assert!((report.mrr_at_10 - (1.0 + 1.0 / 3.0) / 2.0).abs() < 1e-9);
         assert_eq!(report.recall_at_k, (0.5 + 1.0) / 2.0);
-        assert!(report.summary().starts_with("top1=0.500 hit@5=1.000"));
+        assert!(
+            report
+                .summary()
+                .starts_with("top1=0.500 hit@5=1.000 mrr@10=0.667")
+        );
     }
 }

@@ -87,6 +87,34 @@ pub(crate) const PRODUCTS: &[(&str, &str)] = &[
         "github-chat",
         "ask questions about a GitHub repository's code and documentation",
     ),
+    (
+        "git",
+        "local git repository: commits, diffs, branches, log and status",
+    ),
+    (
+        "github",
+        "GitHub code hosting: repositories, branches, issues, pull requests, commits, code search, actions",
+    ),
+    (
+        "gitlab",
+        "GitLab: projects, merge requests, issues, CI/CD pipelines and repositories",
+    ),
+    (
+        "memory",
+        "knowledge graph memory: remember entities, facts and relations across conversations",
+    ),
+    (
+        "openbnb",
+        "Airbnb search: vacation rentals, listings, stays and accommodation",
+    ),
+    (
+        "slack",
+        "Slack team chat: channels, messages, threads and users",
+    ),
+    (
+        "telnyx",
+        "Telnyx telephony: SMS text messages, voice calls and phone numbers",
+    ),
     ("glif", "AI image generation and creative workflows"),
     (
         "grafana",

@@ -37,6 +37,11 @@ const SYNONYM_DISCOUNT: f32 = 0.7;
 const FUZZY_DISCOUNT: f32 = 0.6;
 /// Share of a term's value a document gets for a query it covers only partly, at the least.
 const COVERAGE_FLOOR: f32 = 0.3;
+/// A match worth this much (a description word, say) covers its term fully.
+const COVERAGE_FULL: f32 = 0.5;
+/// Matches weaker than this (deep in tool prose, say) add to the score but cover nothing:
+/// a long task text shares some words with any verbose server.
+const COVERAGE_MIN: f32 = 0.4;
 /// A query that is the server's name (or title) outranks everything.
 const EXACT_NAME_BONUS: f32 = 1000.0;
 /// A server whose whole name appears in the query ("merge request on gitlab").
@@ -53,6 +58,44 @@ pub(crate) struct DocTerms {
     pub(crate) exact: Vec<String>,
     /// Each tool's name and analyzed terms, for tool-level hits.
     pub(crate) tools: Vec<(String, HashSet<String>)>,
+    /// Number of terms in each field, in `FIELD_WEIGHTS` order.
+    pub(crate) lengths: [u32; 8],
+}
+
+/// Average field lengths over the documents that have the field; sets the length penalty.
+#[derive(Debug, Default)]
+pub(crate) struct FieldStats {
+    pub(crate) average: [f32; 8],
+}
+
+impl FieldStats {
+    pub(crate) fn of(docs: &[DocTerms]) -> FieldStats {
+        let mut average = [0.0; 8];
+        for (slot, value) in average.iter_mut().enumerate() {
+            let lengths: Vec<u32> = docs
+                .iter()
+                .map(|d| d.lengths[slot])
+                .filter(|l| *l > 0)
+                .collect();
+            if !lengths.is_empty() {
+                *value = lengths.iter().sum::<u32>() as f32 / lengths.len() as f32;
+            }
+        }
+        FieldStats { average }
+    }
+
+    /// BM25's length normalization for a single occurrence, capped at 1: a word in a field ten
+    /// times the usual length says about a fifth as much, but a short field is no better
+    /// than an average one (a one-line description is not more relevant for being terse).
+    fn norm(&self, slot: usize, length: u32) -> f32 {
+        const K1: f32 = 1.2;
+        const B: f32 = 0.75;
+        let average = self.average[slot];
+        if average == 0.0 || length == 0 {
+            return 1.0;
+        }
+        ((K1 + 1.0) / (1.0 + K1 * (1.0 - B + B * length as f32 / average))).min(1.0)
+    }
 }
 
 /// One query term with its alternatives and weight.
@@ -78,33 +121,41 @@ impl Plan {
     fn total_idf(&self) -> f32 {
         self.groups.iter().map(|g| g.idf).sum()
     }
+}
 
-    fn terms(&self) -> impl Iterator<Item = &str> {
-        self.groups.iter().map(|g| g.term.as_str())
+impl TermGroup {
+    /// Whether this query word, or a one-word synonym of it, is `term`.
+    fn names(&self, term: &str) -> bool {
+        self.term == term
+            || self
+                .synonyms
+                .iter()
+                .any(|(words, _)| words.len() == 1 && words[0] == term)
     }
 }
 
 /// The relevance of `doc` to `plan`.
-pub(crate) fn score(plan: &Plan, doc: &DocTerms) -> f32 {
+pub(crate) fn score(plan: &Plan, doc: &DocTerms, stats: &FieldStats) -> f32 {
     let mut sum = 0.0;
     let mut covered = 0.0;
     for group in &plan.groups {
-        let value = term_value(group, doc);
+        let value = term_value(group, doc, stats);
         if value > 0.0 {
             sum += group.idf * value;
-            covered += group.idf;
+            // A match in a long tool list covers a term less than one in the name does.
+            if value >= COVERAGE_MIN {
+                covered += group.idf * value.min(COVERAGE_FULL) / COVERAGE_FULL;
+            }
         }
     }
     let total = plan.total_idf();
     let coverage = if total > 0.0 { covered / total } else { 0.0 };
     let mut score = sum * (COVERAGE_FLOOR + (1.0 - COVERAGE_FLOOR) * coverage);
-    if !doc.name_terms.is_empty() && doc.name_terms.iter().all(|t| plan.terms().any(|q| q == t)) {
-        let name_idf: f32 = plan
-            .groups
-            .iter()
-            .filter(|g| doc.name_terms.contains(&g.term))
-            .map(|g| g.idf)
-            .sum();
+    // The name (every word of it) is in the query, or a synonym of a query word is: `filesystem`
+    // for "files", `gitlab` for "merge request on gitlab".
+    let named = |name_term: &String| plan.groups.iter().find(|g| g.names(name_term));
+    if !doc.name_terms.is_empty() && doc.name_terms.iter().all(|t| named(t).is_some()) {
+        let name_idf: f32 = doc.name_terms.iter().filter_map(named).map(|g| g.idf).sum();
         score += NAME_IN_QUERY_BONUS * name_idf;
     }
     if !plan.exact.is_empty() && doc.exact.iter().any(|e| *e == plan.exact) {
@@ -115,7 +166,8 @@ pub(crate) fn score(plan: &Plan, doc: &DocTerms) -> f32 {
 
 /// How well one query term is matched: the weight of the best field, discounted for synonyms
 /// and misspellings.
-fn term_value(group: &TermGroup, doc: &DocTerms) -> f32 {
+fn term_value(group: &TermGroup, doc: &DocTerms, stats: &FieldStats) -> f32 {
+    let weight = |mask: u8| weight(mask, doc, stats);
     let mut best = doc.terms.get(&group.term).map_or(0.0, |mask| weight(*mask));
     for (synonym, share) in &group.synonyms {
         let masks: Option<Vec<u8>> = synonym.iter().map(|t| doc.terms.get(t).copied()).collect();
@@ -135,12 +187,19 @@ fn term_value(group: &TermGroup, doc: &DocTerms) -> f32 {
     best
 }
 
-fn weight(mask: u8) -> f32 {
+/// The value of the best field in `mask`, after the length penalty of that field.
+fn weight(mask: u8, doc: &DocTerms, stats: &FieldStats) -> f32 {
     FIELD_WEIGHTS
         .iter()
-        .filter(|(bit, _)| mask & bit != 0)
-        .map(|(_, w)| *w)
+        .enumerate()
+        .filter(|(_, (bit, _))| mask & bit != 0)
+        .map(|(slot, (_, w))| w * stats.norm(slot, doc.lengths[slot]))
         .fold(0.0, f32::max)
+}
+
+/// The position of a field bit in `FIELD_WEIGHTS` (and so in `DocTerms::lengths`).
+pub(crate) fn slot(bit: u8) -> usize {
+    bit.trailing_zeros() as usize
 }
 
 /// Names of `doc`'s tools that share a term (or a synonym) with the query, best first.

@@ -10,7 +10,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Searcher, TantivyDocument, Term};
 
 use crate::analyze::{self, ANALYZER};
-use crate::rank::{self, DocTerms, Plan, TermGroup, field};
+use crate::rank::{self, DocTerms, FieldStats, Plan, TermGroup, field};
 use crate::{Document, Error, Hit, MAX_LIMIT};
 
 /// How many BM25 candidates the ranker re-scores; enough that the right server is among them.
@@ -32,6 +32,7 @@ pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
     docs: Vec<DocTerms>,
+    stats: FieldStats,
     names: Vec<String>,
     doc_freq: HashMap<String, u32>,
 }
@@ -123,6 +124,7 @@ impl SearchIndex {
         Ok(SearchIndex {
             reader,
             fields,
+            stats: FieldStats::of(&docs),
             docs,
             names: documents.iter().map(|d| d.name.clone()).collect(),
             doc_freq,
@@ -161,7 +163,7 @@ impl SearchIndex {
             .into_iter()
             .map(|(doc, bm25)| {
                 // BM25 only separates documents the ranker scores alike.
-                let score = rank::score(&plan, &self.docs[doc]) + 1e-3 * bm25;
+                let score = rank::score(&plan, &self.docs[doc], &self.stats) + 1e-3 * bm25;
                 Hit {
                     doc,
                     score,
@@ -314,12 +316,15 @@ fn prepare(
         let prepared = analyze::split_identifiers(text);
         doc.add_text(fields.text(bit), &prepared);
         let analyzed = analyze::terms(analyzer, text);
+        terms.lengths[rank::slot(bit)] += analyzed.len() as u32;
         for term in &analyzed {
             *terms.terms.entry(term.clone()).or_default() |= bit;
         }
         analyzed
     };
     terms.name_terms = add(field::NAME, &document.name, &mut doc, &mut terms);
+    // `mcp-discord` is named by "discord": filler like `mcp` or `server` need not be asked for.
+    terms.name_terms.retain(|t| !analyze::is_weak(t));
     add(field::TITLE, &document.title, &mut doc, &mut terms);
     add(
         field::DESCRIPTION,
