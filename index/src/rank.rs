@@ -6,7 +6,9 @@
 //! cover more of the query win; synonyms and typos count at a discount; a server whose name is
 //! the query, or is contained in it, is lifted.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
 
 /// Which field a document term appears in (bit flags, several per term).
 pub(crate) mod field {
@@ -51,7 +53,7 @@ const NAME_IN_QUERY_BONUS: f32 = 0.5;
 #[derive(Debug, Default)]
 pub(crate) struct DocTerms {
     /// Analyzed term -> the fields it appears in.
-    pub(crate) terms: HashMap<String, u8>,
+    pub(crate) terms: FxHashMap<String, u8>,
     /// Analyzed terms of the name, for the name-in-query bonus.
     pub(crate) name_terms: Vec<String>,
     /// Normalized name and title, for the exact-match bonus.
@@ -106,8 +108,9 @@ pub(crate) struct TermGroup {
     /// Synonyms with their share of `idf` (at most 1: a common synonym of a rare word says
     /// less); a multi-word synonym matches when all its words are present.
     pub(crate) synonyms: Vec<(Vec<String>, f32)>,
-    /// True when the term is in no document: it is probably misspelled.
-    pub(crate) unknown: bool,
+    /// True when the term is in no document (probably misspelled) and the query is short
+    /// enough for typo tolerance.
+    pub(crate) fuzzy: bool,
 }
 
 /// The analyzed query.
@@ -176,7 +179,7 @@ fn term_value(group: &TermGroup, doc: &DocTerms, stats: &FieldStats) -> f32 {
             best = best.max(SYNONYM_DISCOUNT * share * weakest);
         }
     }
-    if best == 0.0 && group.unknown {
+    if best == 0.0 && group.fuzzy {
         best = doc
             .terms
             .iter()

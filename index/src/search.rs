@@ -1,31 +1,29 @@
 //! The in-RAM index: tantivy finds candidates fast, `rank.rs` orders them.
 
 use std::collections::{HashMap, HashSet};
+
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
-use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Searcher, TantivyDocument, Term};
 
-use crate::analyze::{self, ANALYZER};
+use crate::analyze::{self, Analyzer};
 use crate::rank::{self, DocTerms, FieldStats, Plan, TermGroup, field};
 use crate::{Document, Error, Hit, MAX_LIMIT};
 
 /// How many BM25 candidates the ranker re-scores; enough that the right server is among them.
-const CANDIDATES: usize = 100;
-/// Retrieval boosts: only decide which candidates are re-scored, not the final order.
-const RETRIEVAL_BOOSTS: [(u8, f32); 8] = [
-    (field::NAME, 4.0),
-    (field::TITLE, 3.0),
-    (field::TAGS, 2.0),
-    (field::TOOL_NAMES, 1.5),
-    (field::DESCRIPTION, 1.0),
-    (field::TOOL_TEXT, 0.5),
-    (field::DETAILS, 0.3),
-    (field::KNOWLEDGE, 0.5),
-];
+const CANDIDATES: usize = 60;
+/// At most this many query words (the rarest) select candidates.
+const RETRIEVAL_MAX_TERMS: usize = 20;
+/// Queries with more analyzed terms than this get no typo tolerance.
+const FUZZY_MAX_TERMS: usize = 6;
+/// Retrieval boosts per tantivy field: they only decide which candidates are re-scored.
+const LABELS_BOOST: f32 = 3.0;
+const TEXT_BOOST: f32 = 1.0;
+const EXTRA_BOOST: f32 = 0.3;
 
 /// A catalog's search index, built once per catalog load and shared read-only by every query.
 pub struct SearchIndex {
@@ -33,8 +31,10 @@ pub struct SearchIndex {
     fields: Fields,
     docs: Vec<DocTerms>,
     stats: FieldStats,
+    /// Cloned per query: building one (stop-word set) costs more than a short search.
+    analyzer: Analyzer,
     names: Vec<String>,
-    doc_freq: HashMap<String, u32>,
+    doc_freq: FxHashMap<String, u32>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -45,20 +45,37 @@ impl std::fmt::Debug for SearchIndex {
     }
 }
 
+/// Retrieval needs only three fields (fewer posting lists per query word); the ranker keeps
+/// the finer split in `DocTerms`.
 #[derive(Clone, Copy)]
 struct Fields {
     position: Field,
     exact: Field,
-    text: [(u8, Field); 8],
+    /// Name, title, tags, tool names.
+    labels: Field,
+    /// Description and product knowledge.
+    text: Field,
+    /// Tool descriptions and config details.
+    extra: Field,
 }
 
 impl Fields {
-    fn text(&self, bit: u8) -> Field {
-        self.text
-            .iter()
-            .find(|(b, _)| *b == bit)
-            .map(|(_, f)| *f)
-            .unwrap_or(self.exact)
+    fn for_bit(&self, bit: u8) -> Field {
+        if bit & field::LABELS != 0 {
+            self.labels
+        } else if bit & (field::DESCRIPTION | field::KNOWLEDGE) != 0 {
+            self.text
+        } else {
+            self.extra
+        }
+    }
+
+    fn boosted(&self) -> [(Field, f32); 3] {
+        [
+            (self.labels, LABELS_BOOST),
+            (self.text, TEXT_BOOST),
+            (self.extra, EXTRA_BOOST),
+        ]
     }
 }
 
@@ -68,7 +85,7 @@ impl SearchIndex {
         let mut schema = Schema::builder();
         let text = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer(ANALYZER)
+                .set_tokenizer("whitespace")
                 .set_index_option(IndexRecordOption::WithFreqs),
         );
         let raw = TextOptions::default().set_indexing_options(
@@ -79,37 +96,17 @@ impl SearchIndex {
         let fields = Fields {
             position: schema.add_u64_field("position", FAST),
             exact: schema.add_text_field("exact", raw),
-            text: [
-                (field::NAME, schema.add_text_field("name", text.clone())),
-                (field::TITLE, schema.add_text_field("title", text.clone())),
-                (field::TAGS, schema.add_text_field("tags", text.clone())),
-                (
-                    field::TOOL_NAMES,
-                    schema.add_text_field("tool_names", text.clone()),
-                ),
-                (
-                    field::DESCRIPTION,
-                    schema.add_text_field("description", text.clone()),
-                ),
-                (
-                    field::TOOL_TEXT,
-                    schema.add_text_field("tool_text", text.clone()),
-                ),
-                (
-                    field::DETAILS,
-                    schema.add_text_field("details", text.clone()),
-                ),
-                (field::KNOWLEDGE, schema.add_text_field("knowledge", text)),
-            ],
+            labels: schema.add_text_field("labels", text.clone()),
+            text: schema.add_text_field("text", text.clone()),
+            extra: schema.add_text_field("extra", text),
         };
         let index = Index::create_in_ram(schema.build());
-        index.tokenizers().register(ANALYZER, analyze::analyzer());
 
-        let mut analyzer = analyze::analyzer();
+        let mut analyzer = Analyzer::new();
         // One thread keeps the build deterministic; catalogs are small enough not to need more.
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 50_000_000)?;
         let mut docs = Vec::with_capacity(documents.len());
-        let mut doc_freq: HashMap<String, u32> = HashMap::new();
+        let mut doc_freq: FxHashMap<String, u32> = FxHashMap::default();
         for (position, document) in documents.iter().enumerate() {
             let (doc, terms) = prepare(&fields, &mut analyzer, position, document);
             for term in terms.terms.keys() {
@@ -124,6 +121,8 @@ impl SearchIndex {
         Ok(SearchIndex {
             reader,
             fields,
+            // A fresh one: the build's memo of stems would be cloned by every query.
+            analyzer: Analyzer::new(),
             stats: FieldStats::of(&docs),
             docs,
             names: documents.iter().map(|d| d.name.clone()).collect(),
@@ -187,13 +186,17 @@ impl SearchIndex {
     }
 
     fn plan(&self, query: &str) -> Plan {
-        let mut analyzer = analyze::analyzer();
+        let mut analyzer = self.analyzer.clone();
         let total = self.names.len() as f32;
         let idf = |term: &str| {
             let df = self.doc_freq.get(term).copied().unwrap_or(0) as f32;
             (1.0 + (total - df + 0.5) / (df + 0.5)).ln()
         };
-        let groups = analyze::terms(&mut analyzer, query)
+        let terms = analyzer.terms(query);
+        // Typo tolerance is for short queries: in a long task text a misspelled word matters
+        // little, and expanding every rare word by edit distance would cost more than the rest.
+        let fuzzy = terms.len() <= FUZZY_MAX_TERMS;
+        let groups = terms
             .into_iter()
             .map(|term| {
                 let weak = analyze::is_weak(&term);
@@ -210,7 +213,7 @@ impl SearchIndex {
                 TermGroup {
                     idf: term_idf,
                     synonyms,
-                    unknown: !self.doc_freq.contains_key(&term),
+                    fuzzy: fuzzy && !self.doc_freq.contains_key(&term),
                     term,
                 }
             })
@@ -232,12 +235,23 @@ impl SearchIndex {
                 boosted(TermQuery::new(term, IndexRecordOption::Basic), 100.0),
             ));
         }
-        for group in &plan.groups {
+        // The rarest words pick the candidates; common and weak ones only re-rank them.
+        let mut pickers: Vec<&TermGroup> = plan
+            .groups
+            .iter()
+            .filter(|g| !analyze::is_weak(&g.term))
+            .collect();
+        if pickers.is_empty() {
+            pickers = plan.groups.iter().collect();
+        }
+        pickers.sort_by(|a, b| b.idf.total_cmp(&a.idf));
+        pickers.truncate(RETRIEVAL_MAX_TERMS);
+        for group in pickers {
             let words =
                 std::iter::once(&group.term).chain(group.synonyms.iter().flat_map(|(s, _)| s));
             for word in words {
-                for (bit, boost) in RETRIEVAL_BOOSTS {
-                    let term = Term::from_field_text(fields.text(bit), word);
+                for (field, boost) in fields.boosted() {
+                    let term = Term::from_field_text(field, word);
                     clauses.push((
                         Occur::Should,
                         boosted(TermQuery::new(term, IndexRecordOption::WithFreqs), boost),
@@ -245,15 +259,11 @@ impl SearchIndex {
                 }
             }
             // Fuzzy expansion is costly on big catalogs: only for words no document has.
-            if (group.unknown || desperate) && group.term.chars().count() >= 4 {
+            if (group.fuzzy || desperate) && group.term.chars().count() >= 4 {
                 let distance = if desperate { 2 } else { 1 };
-                for bit in [field::NAME, field::TITLE, field::TAGS, field::TOOL_NAMES] {
-                    let term = Term::from_field_text(fields.text(bit), &group.term);
-                    clauses.push((
-                        Occur::Should,
-                        Box::new(FuzzyTermQuery::new(term, distance, true)),
-                    ));
-                }
+                let term = Term::from_field_text(fields.labels, &group.term);
+                let fuzzy = FuzzyTermQuery::new(term, distance, true);
+                clauses.push((Occur::Should, Box::new(fuzzy)));
             }
         }
         BooleanQuery::new(clauses)
@@ -298,7 +308,7 @@ impl SearchIndex {
 /// The tantivy document and the ranker's view of one catalog document.
 fn prepare(
     fields: &Fields,
-    analyzer: &mut TextAnalyzer,
+    analyzer: &mut Analyzer,
     position: usize,
     document: &Document,
 ) -> (TantivyDocument, DocTerms) {
@@ -311,18 +321,34 @@ fn prepare(
             terms.exact.push(exact);
         }
     }
-    // Indexes `text` in field `bit` and returns its analyzed terms.
+    // Indexes `text` in field `bit`, analyzed once for both tantivy and the ranker, and
+    // returns its distinct terms. Big catalogs spend their build time here: allocate only
+    // for terms not seen before.
     let mut add = |bit: u8, text: &str, doc: &mut TantivyDocument, terms: &mut DocTerms| {
-        let prepared = analyze::split_identifiers(text);
-        doc.add_text(fields.text(bit), &prepared);
-        let analyzed = analyze::terms(analyzer, text);
-        terms.lengths[rank::slot(bit)] += analyzed.len() as u32;
-        for term in &analyzed {
-            *terms.terms.entry(term.clone()).or_default() |= bit;
+        let tokens = analyzer.tokens(text);
+        terms.lengths[rank::slot(bit)] += tokens.len() as u32;
+        let mut distinct: HashSet<String> = HashSet::new();
+        for token in &tokens {
+            match terms.terms.get_mut(&token.text) {
+                Some(mask) => *mask |= bit,
+                None => {
+                    terms.terms.insert(token.text.clone(), bit);
+                }
+            }
+            if !distinct.contains(&token.text) {
+                distinct.insert(token.text.clone());
+            }
         }
-        analyzed
+        // Already analyzed: tantivy only splits the stems again (its `whitespace` tokenizer).
+        let stems: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
+        doc.add_text(fields.for_bit(bit), stems.join(" "));
+        distinct
     };
-    terms.name_terms = add(field::NAME, &document.name, &mut doc, &mut terms);
+    let mut name_terms: Vec<String> = add(field::NAME, &document.name, &mut doc, &mut terms)
+        .into_iter()
+        .collect();
+    name_terms.sort();
+    terms.name_terms = name_terms;
     // `mcp-discord` is named by "discord": filler like `mcp` or `server` need not be asked for.
     terms.name_terms.retain(|t| !analyze::is_weak(t));
     add(field::TITLE, &document.title, &mut doc, &mut terms);
@@ -341,10 +367,7 @@ fn prepare(
         add(field::KNOWLEDGE, about, &mut doc, &mut terms);
     }
     for tool in &document.tools {
-        let mut tool_terms: HashSet<String> =
-            add(field::TOOL_NAMES, &tool.name, &mut doc, &mut terms)
-                .into_iter()
-                .collect();
+        let mut tool_terms = add(field::TOOL_NAMES, &tool.name, &mut doc, &mut terms);
         tool_terms.extend(add(
             field::TOOL_TEXT,
             &tool.description,
@@ -360,12 +383,12 @@ fn prepare(
 fn synonyms() -> &'static HashMap<String, Vec<Vec<String>>> {
     static SYNONYMS: OnceLock<HashMap<String, Vec<Vec<String>>>> = OnceLock::new();
     SYNONYMS.get_or_init(|| {
-        let mut analyzer = analyze::analyzer();
+        let mut analyzer = Analyzer::new();
         let mut map: HashMap<String, Vec<Vec<String>>> = HashMap::new();
         for group in crate::synonyms::GROUPS {
             let analyzed: Vec<Vec<String>> = group
                 .iter()
-                .map(|word| analyze::terms(&mut analyzer, &word.replace('-', " ")))
+                .map(|word| analyzer.terms(&word.replace('-', " ")))
                 .filter(|terms| !terms.is_empty())
                 .collect();
             for (i, words) in analyzed.iter().enumerate() {

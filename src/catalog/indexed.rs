@@ -16,7 +16,7 @@ pub struct IndexedCatalog {
 impl IndexedCatalog {
     /// Indexes every entry of `catalog`.
     pub fn build(catalog: Catalog) -> Result<IndexedCatalog, switchboard_index::Error> {
-        let documents: Vec<Document> = catalog.entries().map(document).collect();
+        let documents: Vec<Document> = catalog.entries().map(index_document).collect();
         let index = SearchIndex::build(&documents)?;
         let names = documents.into_iter().map(|d| d.name).collect();
         Ok(IndexedCatalog {
@@ -60,7 +60,7 @@ impl IndexedCatalog {
 }
 
 /// A catalog entry as the index sees it: tool arguments count as tool text.
-fn document(entry: &CatalogEntry) -> Document {
+pub fn index_document(entry: &CatalogEntry) -> Document {
     Document {
         name: entry.name.to_string(),
         title: entry.title.clone(),

@@ -11,7 +11,7 @@ mod model;
 mod template;
 
 pub use error::Error;
-pub use indexed::IndexedCatalog;
+pub use indexed::{IndexedCatalog, index_document};
 pub use load::{BUNDLED, Catalog, Source, load};
 pub use model::{CatalogEntry, EnvSpec, RemoteSpec, SecretSpec, ServerKind, ServerName, ToolSpec};
 pub use template::{TemplateError, fill};
