@@ -125,3 +125,98 @@ fn a_malformed_catalog_names_file_and_entry_and_starts_nothing() {
     assert_eq!(out.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&out.stderr).contains("absent.yaml"));
 }
+
+#[test]
+fn catalog_eval_prints_the_summary_last() {
+    let queries = switchboard_testsupport::repo_root().join("index/eval/extra-queries.tsv");
+    let out = switchboard(&[
+        "catalog",
+        "eval",
+        "--catalog",
+        &shared_catalog(),
+        "--queries",
+        queries.to_str().unwrap(),
+        "--k",
+        "5",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap();
+    let keys: Vec<&str> = last
+        .split(' ')
+        .map(|kv| kv.split('=').next().unwrap())
+        .collect();
+    assert_eq!(keys, ["top1", "hit@5", "mrr@10", "recall@5"], "{last}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.tsv");
+    std::fs::write(&bad, "# fine\nno tab on this line\n").unwrap();
+    let out = switchboard(&[
+        "catalog",
+        "eval",
+        "--catalog",
+        &shared_catalog(),
+        "--queries",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("line 2"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn odd_queries_are_plain_text_and_never_empty() {
+    for query in [
+        "\"unbalanced (quote*",
+        "name:x AND -y ~2",
+        "数据库 查询",
+        "🚀🚀",
+        "c++",
+    ] {
+        let out = switchboard(&[
+            "catalog",
+            "search",
+            "--json",
+            "--catalog",
+            &shared_catalog(),
+            query,
+        ]);
+        assert!(
+            out.status.success(),
+            "{query}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let body: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            !body["results"].as_array().unwrap().is_empty(),
+            "{query} found nothing"
+        );
+    }
+    let count = |limit: &str| {
+        let out = switchboard(&[
+            "catalog",
+            "search",
+            "--limit",
+            limit,
+            "--json",
+            "--catalog",
+            &shared_catalog(),
+            "server",
+        ]);
+        assert!(out.status.success(), "--limit {limit}");
+        let body: Value = serde_json::from_slice(&out.stdout).unwrap();
+        body["results"].as_array().unwrap().len()
+    };
+    assert_eq!(count("0"), 1, "a limit of 0 is clamped to 1");
+    assert_eq!(count("10000"), 100, "a limit of 10000 is clamped to 100");
+    let out = switchboard(&["catalog", "search", "  "]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
+}

@@ -161,7 +161,7 @@ pub(crate) fn score(plan: &Plan, doc: &DocTerms, stats: &FieldStats) -> f32 {
         let name_idf: f32 = doc.name_terms.iter().filter_map(named).map(|g| g.idf).sum();
         score += NAME_IN_QUERY_BONUS * name_idf;
     }
-    if !plan.exact.is_empty() && doc.exact.iter().any(|e| *e == plan.exact) {
+    if !plan.exact.is_empty() && doc.exact.contains(&plan.exact) {
         score += EXACT_NAME_BONUS;
     }
     score

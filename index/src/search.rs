@@ -154,9 +154,11 @@ impl SearchIndex {
             return Ok(Vec::new());
         }
         let searcher = self.reader.searcher();
-        let mut candidates = self.candidates(&searcher, &self.retrieval_query(&plan, false))?;
+        let depth = CANDIDATES.max(limit);
+        let mut candidates =
+            self.candidates(&searcher, &self.retrieval_query(&plan, false), depth)?;
         if candidates.is_empty() {
-            candidates = self.candidates(&searcher, &self.retrieval_query(&plan, true))?;
+            candidates = self.candidates(&searcher, &self.retrieval_query(&plan, true), depth)?;
         }
         let mut hits: Vec<Hit> = candidates
             .into_iter()
@@ -269,14 +271,15 @@ impl SearchIndex {
         BooleanQuery::new(clauses)
     }
 
-    /// Up to [`CANDIDATES`] `(position, bm25)` pairs.
+    /// Up to `depth` `(position, bm25)` pairs.
     fn candidates(
         &self,
         searcher: &Searcher,
         query: &BooleanQuery,
+        depth: usize,
     ) -> Result<Vec<(usize, f32)>, Error> {
         let top: Vec<(f32, DocAddress)> =
-            searcher.search(query, &TopDocs::with_limit(CANDIDATES).order_by_score())?;
+            searcher.search(query, &TopDocs::with_limit(depth).order_by_score())?;
         let mut out = Vec::with_capacity(top.len());
         for (score, address) in top {
             let column = searcher

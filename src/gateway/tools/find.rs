@@ -19,7 +19,7 @@ pub(super) const NAME: &str = "mcp-find";
 pub(super) struct Input {
     /// What you need, in plain words or keywords, e.g. "open pull requests on GitHub".
     query: String,
-    /// How many servers to return, 1 to 100 (default 10).
+    /// How many servers to return (default 10); values outside 1..=100 are clamped.
     #[serde(default = "default_limit")]
     limit: usize,
 }
@@ -39,10 +39,11 @@ pub(super) fn definition(gateway: &Gateway) -> Tool {
     let categories: Vec<&str> = categories.into_iter().collect();
     let description = format!(
         "Search the catalog of {} MCP servers for one that provides a capability you lack \
-         (categories: {}). Call this first whenever the task needs a tool you do not have. \
-         Returns servers best first, each with its tools (and which matched your query), the \
-         secrets and config it needs, and whether it is already added. Next: call mcp-add with \
-         the `name` of the best match.",
+         (categories: {}). Call this first whenever the task needs a tool you do not have; \
+         describe the need in plain words or paste the task itself. Returns servers best first, \
+         each with its tools (`matched_tools` says which fit your query), the secrets and config \
+         it still needs, and whether it is already added. Next: call mcp-add with the `name` of \
+         the best match.",
         gateway.catalog.catalog().len(),
         categories.join(", ")
     );
