@@ -46,6 +46,8 @@ const COVERAGE_FULL: f32 = 0.5;
 const COVERAGE_MIN: f32 = 0.4;
 /// A query that is the server's name (or title) outranks everything.
 const EXACT_NAME_BONUS: f32 = 1000.0;
+/// A query that is one of the server's tool names comes next.
+const EXACT_TOOL_BONUS: f32 = 500.0;
 /// A server whose whole name appears in the query ("merge request on gitlab").
 const NAME_IN_QUERY_BONUS: f32 = 0.5;
 
@@ -58,6 +60,8 @@ pub(crate) struct DocTerms {
     pub(crate) name_terms: Vec<String>,
     /// Normalized name and title, for the exact-match bonus.
     pub(crate) exact: Vec<String>,
+    /// Normalized tool names, for the exact-tool bonus.
+    pub(crate) exact_tools: Vec<String>,
     /// Each tool's name and analyzed terms, for tool-level hits.
     pub(crate) tools: Vec<(String, HashSet<String>)>,
     /// Number of terms in each field, in `FIELD_WEIGHTS` order.
@@ -163,6 +167,8 @@ pub(crate) fn score(plan: &Plan, doc: &DocTerms, stats: &FieldStats) -> f32 {
     }
     if !plan.exact.is_empty() && doc.exact.contains(&plan.exact) {
         score += EXACT_NAME_BONUS;
+    } else if !plan.exact.is_empty() && doc.exact_tools.contains(&plan.exact) {
+        score += EXACT_TOOL_BONUS;
     }
     score
 }

@@ -370,6 +370,11 @@ fn prepare(
         add(field::KNOWLEDGE, about, &mut doc, &mut terms);
     }
     for tool in &document.tools {
+        let exact = normalize(&tool.name);
+        if !exact.is_empty() {
+            doc.add_text(fields.exact, &exact);
+            terms.exact_tools.push(exact);
+        }
         let mut tool_terms = add(field::TOOL_NAMES, &tool.name, &mut doc, &mut terms);
         tool_terms.extend(add(
             field::TOOL_TEXT,

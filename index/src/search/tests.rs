@@ -76,6 +76,8 @@ fn ranks_by_field_weight() {
 fn exact_names_rank_first() {
     check("fetch", &["fetch"]);
     check("create_merge_request", &["gitlab"]);
+    check("get_current_time", &["time"]);
+    check("list pull requests", &["github"]);
     check("GitHub", &["github"]);
 }
 
