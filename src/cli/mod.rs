@@ -2,7 +2,9 @@
 //! Only this folder reads argv and the process environment.
 
 mod catalog;
+mod config;
 mod run;
+mod secret;
 
 use std::time::Duration;
 
@@ -32,6 +34,12 @@ enum Command {
     /// Search and inspect the catalog.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// Store secrets for servers (values are read from stdin).
+    #[command(subcommand)]
+    Secret(secret::SecretCommand),
+    /// Set and show servers' config.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -120,7 +128,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         Command::Run(run) => run::run(run).await,
         Command::Catalog(command) => catalog::run(command),
+        Command::Secret(command) => secret::run(command, &home()),
+        Command::Config(command) => config::run(command, &home()),
     }
+}
+
+/// `$SWITCHBOARD_HOME`, else `~/.config/switchboard`.
+fn home() -> crate::store::Home {
+    crate::store::Home::resolve(
+        std::env::var("SWITCHBOARD_HOME").ok(),
+        std::env::var("HOME").ok(),
+    )
 }
 
 /// 64 (EX_USAGE, as linkerd does) for bad configuration such as a malformed catalog, else 1.

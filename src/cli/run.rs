@@ -16,18 +16,21 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
         );
     }
     let catalog = args.catalogs.load().context("loading catalogs")?;
+    let home = super::home();
     tracing::info!(servers = catalog.len(), "catalog loaded");
     let gateway = Gateway::new(
         catalog,
-        Secrets::from_env(std::env::vars()),
+        Secrets::new(Some(home.secrets()), std::env::vars()),
         args.settings(),
+        home,
     )
     .context("building the search index")?;
     let sweeper = tokio::spawn({
         let gateway = gateway.clone();
         async move { gateway.sweep_orphans().await }
     });
-    let workspace = Workspace::new("stdio", gateway.clone());
+    // Stdio serves one client: the `default` workspace, also what `switchboard config` edits.
+    let workspace = Workspace::new("default", gateway.clone());
     let outcome = serve_stdio(workspace.clone()).await;
     sweeper.abort();
     workspace.shutdown().await;

@@ -7,7 +7,7 @@ use tokio::sync::OnceCell;
 
 use crate::catalog::{Catalog, IndexedCatalog};
 use crate::runtime::{Docker, GatewayId, Limits};
-use crate::store::Secrets;
+use crate::store::{Home, Secrets};
 
 /// Tunables of the gateway, from the command line.
 #[derive(Debug, Clone)]
@@ -35,6 +35,8 @@ pub struct Gateway {
     pub catalog: IndexedCatalog,
     pub secrets: Secrets,
     pub settings: Settings,
+    /// Where workspaces save their config.
+    pub home: Home,
     gateway_id: GatewayId,
     docker: OnceCell<Docker>,
     meta_tools: std::sync::OnceLock<Vec<rmcp::model::Tool>>,
@@ -46,11 +48,13 @@ impl Gateway {
         catalog: Catalog,
         secrets: Secrets,
         settings: Settings,
+        home: Home,
     ) -> Result<Arc<Gateway>, switchboard_index::Error> {
         Ok(Arc::new(Gateway {
             catalog: IndexedCatalog::build(catalog)?,
             secrets,
             settings,
+            home,
             gateway_id: GatewayId::current(),
             docker: OnceCell::new(),
             meta_tools: std::sync::OnceLock::new(),

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::catalog::{self, CatalogEntry, SecretSpec, ServerKind};
-use crate::runtime::{ContainerSpec, Limits};
+use crate::runtime::{ContainerSpec, EnvValue, EnvVar, Limits};
 use crate::store::Secrets;
 
 /// Why a server cannot be started as things stand; each says what the user must do.
@@ -14,7 +14,7 @@ pub enum LaunchError {
         "`{server}` is a {kind} server; this gateway runs only `type: server` (container) entries so far"
     )]
     UnsupportedKind { server: String, kind: &'static str },
-    #[error("`{server}` needs secrets that are not set: {}. Set each as an environment variable of the gateway (e.g. `{}=...`) and restart it; secrets never pass through the model", names(.missing), .missing.first().map(|s| s.env.as_str()).unwrap_or_default())]
+    #[error("`{server}` needs secrets that are not set: {}. Secrets never pass through the model: ask the user to run {} (it reads the value from stdin), then call mcp-add again", names(.missing), commands(.missing))]
     MissingSecrets {
         server: String,
         missing: Vec<SecretSpec>,
@@ -35,9 +35,17 @@ pub enum LaunchError {
 fn names(secrets: &[SecretSpec]) -> String {
     secrets
         .iter()
-        .map(|s| format!("{} (env {})", s.name, s.env))
+        .map(|s| s.name.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+fn commands(secrets: &[SecretSpec]) -> String {
+    secrets
+        .iter()
+        .map(|s| format!("`switchboard secret set {}`", s.name))
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 /// Secrets of `entry` that `secrets` cannot supply.
@@ -45,7 +53,7 @@ pub(crate) fn missing_secrets(entry: &CatalogEntry, secrets: &Secrets) -> Vec<Se
     entry
         .secrets
         .iter()
-        .filter(|s| secrets.get(&s.env).is_none())
+        .filter(|s| secrets.lookup(s).is_none())
         .cloned()
         .collect()
 }
@@ -106,11 +114,18 @@ pub(crate) fn container_spec(
     };
     let mut env = Vec::new();
     for spec in &entry.env {
-        env.push(format!("{}={}", spec.name, fill(&spec.value.0)?.join(",")));
+        let value = EnvValue::Plain(fill(&spec.value.0)?.join(","));
+        env.push(EnvVar {
+            name: spec.name.clone(),
+            value,
+        });
     }
     for spec in &entry.secrets {
-        if let Some(secret) = secrets.get(&spec.env) {
-            env.push(format!("{}={}", spec.env, secret.expose()));
+        if let Some(secret) = secrets.lookup(spec) {
+            env.push(EnvVar {
+                name: spec.env.clone(),
+                value: EnvValue::Secret(secret),
+            });
         }
     }
     let mut command = Vec::new();

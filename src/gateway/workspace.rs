@@ -14,6 +14,7 @@ use crate::gateway::Gateway;
 use crate::gateway::launch::{self, LaunchError};
 use crate::gateway::naming::{self, ExposedToolName};
 use crate::runtime::ContainerSpec;
+use crate::store::ConfigStore;
 use crate::upstream::{self, Upstream};
 
 /// One client identity's servers and tools.
@@ -21,6 +22,8 @@ use crate::upstream::{self, Upstream};
 pub struct Workspace {
     id: String,
     gateway: Arc<Gateway>,
+    /// Where this workspace's config is saved.
+    store: ConfigStore,
     /// Serializes add, remove and restart, which wait for containers.
     ops: tokio::sync::Mutex<()>,
     state: RwLock<State>,
@@ -104,12 +107,29 @@ pub enum CallError {
 }
 
 impl Workspace {
+    /// A workspace with the config saved for it earlier.
     pub fn new(id: impl Into<String>, gateway: Arc<Gateway>) -> Arc<Workspace> {
+        let id = id.into();
+        let store = gateway.home.config(&id);
+        let config = match store.load() {
+            Ok(saved) => saved
+                .into_iter()
+                .map(|(server, config)| (ServerName::new(server), config))
+                .collect(),
+            Err(error) => {
+                tracing::warn!(workspace = %id, error = %error, "cannot read saved config; starting without it");
+                HashMap::new()
+            }
+        };
         Arc::new(Workspace {
-            id: id.into(),
+            id,
             gateway,
+            store,
             ops: tokio::sync::Mutex::new(()),
-            state: RwLock::new(State::default()),
+            state: RwLock::new(State {
+                config,
+                ..State::default()
+            }),
             changes: broadcast::channel(16).0,
         })
     }
@@ -181,8 +201,15 @@ impl Workspace {
         self.read().config.get(server).cloned().unwrap_or_default()
     }
 
-    pub fn set_config(&self, server: ServerName, config: JsonObject) {
+    /// Saves a server's config, on disk first so that what is in memory was saved.
+    pub fn set_config(
+        &self,
+        server: ServerName,
+        config: JsonObject,
+    ) -> Result<(), crate::store::Error> {
+        self.store.save(server.as_str(), &config)?;
         self.write().config.insert(server, config);
+        Ok(())
     }
 
     /// Starts `name` and registers its tools; `origin` is the asking session.

@@ -61,14 +61,19 @@ impl StderrTail {
         lines.push_back(line);
     }
 
-    /// The kept lines, oldest first, joined by newlines.
-    pub fn text(&self) -> String {
+    /// The kept lines, oldest first, joined by newlines, with every value in `secrets`
+    /// replaced: a server may print its own credentials, and this text reaches the model.
+    pub fn text(&self, secrets: &[String]) -> String {
         let lines = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        lines
+        let mut text = lines
             .iter()
             .map(String::as_str)
             .collect::<Vec<_>>()
-            .join("\n")
+            .join("\n");
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            text = text.replace(secret.as_str(), "<redacted>");
+        }
+        text
     }
 }
 
@@ -150,7 +155,7 @@ impl Docker {
         ContainerCreateBody {
             image: Some(spec.image.clone()),
             cmd: (!spec.command.is_empty()).then(|| spec.command.clone()),
-            env: Some(spec.env.clone()),
+            env: Some(spec.env.iter().map(|v| v.to_docker()).collect()),
             user: spec.user.clone().filter(|u| !u.is_empty()),
             labels: Some(labels(spec, &self.gateway)),
             attach_stdin: Some(true),

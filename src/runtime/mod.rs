@@ -13,4 +13,4 @@ mod spec;
 pub use docker::{Docker, Running, StderrTail};
 pub use error::Error;
 pub use identity::GatewayId;
-pub use spec::{ContainerSpec, Limits, labels};
+pub use spec::{ContainerSpec, EnvValue, EnvVar, Limits, labels};

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use crate::runtime::GatewayId;
+use crate::store::Secret;
 
 /// Label on every container Switchboard starts.
 pub(crate) const MANAGED_LABEL: &str = "io.switchboard.managed";
@@ -21,14 +22,52 @@ pub struct ContainerSpec {
     pub image: String,
     /// Replaces the image's CMD when not empty.
     pub command: Vec<String>,
-    /// `NAME=value` pairs. May hold secrets: never log this field.
-    pub env: Vec<String>,
+    /// Environment variables; secret values stay wrapped so `Debug` cannot show them.
+    pub env: Vec<EnvVar>,
     /// `host:container[:ro]` bind mounts or `volume:container` named volumes.
     pub volumes: Vec<String>,
     pub user: Option<String>,
     /// `--network none` when true.
     pub disable_network: bool,
     pub limits: Limits,
+}
+
+/// One environment variable of a container.
+#[derive(Debug, Clone)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: EnvValue,
+}
+
+/// A plain value, or a secret one that must be scrubbed from anything shown.
+#[derive(Debug, Clone)]
+pub enum EnvValue {
+    Plain(String),
+    Secret(Secret),
+}
+
+impl EnvVar {
+    /// `NAME=value`, as the Engine API wants it.
+    pub(crate) fn to_docker(&self) -> String {
+        let value = match &self.value {
+            EnvValue::Plain(value) => value.as_str(),
+            EnvValue::Secret(secret) => secret.expose(),
+        };
+        format!("{}={value}", self.name)
+    }
+}
+
+impl ContainerSpec {
+    /// The secret values given to the container, to scrub from what it prints.
+    pub fn secret_values(&self) -> Vec<String> {
+        self.env
+            .iter()
+            .filter_map(|v| match &v.value {
+                EnvValue::Secret(secret) => Some(secret.expose().to_string()),
+                EnvValue::Plain(_) => None,
+            })
+            .collect()
+    }
 }
 
 /// Resource limits applied to every server container.

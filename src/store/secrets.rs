@@ -1,7 +1,12 @@
-//! Secret values, found by the environment variable name the catalog declares for them.
+//! Secret values: stored in a 0600 file by `switchboard secret set`, or given in the
+//! environment, and looked up by the names catalogs declare.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::path::PathBuf;
+
+use crate::catalog::SecretSpec;
+use crate::store::{Error, file};
 
 /// A secret value. It reaches a container's environment and nothing else: no log, no error,
 /// no tool result.
@@ -9,6 +14,10 @@ use std::fmt;
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
     /// The value, for the one place that needs it: the container's environment.
     pub fn expose(&self) -> &str {
         &self.0
@@ -21,51 +30,207 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Where secrets are looked up. A catalog secret `{name: github.personal_access_token, env:
-/// GITHUB_PERSONAL_ACCESS_TOKEN}` is satisfied by `GITHUB_PERSONAL_ACCESS_TOKEN` in the
-/// environment the gateway was started with.
-#[derive(Clone, Default)]
+/// The secrets file, `secrets.json` in the home directory: secret name -> value.
+#[derive(Debug, Clone)]
+pub struct SecretStore {
+    path: PathBuf,
+}
+
+impl SecretStore {
+    pub(crate) fn new(path: PathBuf) -> SecretStore {
+        SecretStore { path }
+    }
+
+    fn load(&self) -> Result<BTreeMap<String, String>, Error> {
+        file::read(&self.path)
+    }
+
+    pub fn set(&self, name: &str, value: Secret) -> Result<(), Error> {
+        check_name(name)?;
+        let mut all = self.load()?;
+        all.insert(name.to_string(), value.0);
+        file::write(&self.path, &all)
+    }
+
+    /// Removes a secret; false if there was none of that name.
+    pub fn remove(&self, name: &str) -> Result<bool, Error> {
+        let mut all = self.load()?;
+        let removed = all.remove(name).is_some();
+        if removed {
+            file::write(&self.path, &all)?;
+        }
+        Ok(removed)
+    }
+
+    /// Names only, sorted.
+    pub fn names(&self) -> Result<Vec<String>, Error> {
+        Ok(self.load()?.into_keys().collect())
+    }
+
+    fn get(&self, name: &str) -> Option<Secret> {
+        match self.load() {
+            Ok(mut all) => all.remove(name).map(Secret),
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot read the secrets file");
+                None
+            }
+        }
+    }
+}
+
+fn check_name(name: &str) -> Result<(), Error> {
+    let valid = !name.is_empty()
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::BadSecretName {
+            name: name.to_string(),
+        })
+    }
+}
+
+/// The environment variable that supplies secret `name`: `SWITCHBOARD_SECRET_` and the name
+/// upper-cased with every other character as `_` (`github.personal_access_token` ->
+/// `SWITCHBOARD_SECRET_GITHUB_PERSONAL_ACCESS_TOKEN`).
+pub fn env_name(name: &str) -> String {
+    let tail: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("SWITCHBOARD_SECRET_{tail}")
+}
+
+/// Where secrets are looked up, in order: `SWITCHBOARD_SECRET_<NAME>` in the gateway's
+/// environment, the secrets file (read at each lookup, so `switchboard secret set` takes effect
+/// without a restart), then the variable the catalog names (`GITHUB_PERSONAL_ACCESS_TOKEN`).
+#[derive(Clone)]
 pub struct Secrets {
-    values: HashMap<String, Secret>,
+    store: Option<SecretStore>,
+    env: HashMap<String, Secret>,
 }
 
 impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut names: Vec<&String> = self.values.keys().collect();
-        names.sort();
-        f.debug_struct("Secrets").field("names", &names).finish()
+        f.debug_struct("Secrets")
+            .field("store", &self.store)
+            .field("env_names", &self.env.len())
+            .finish()
     }
 }
 
 impl Secrets {
-    /// Keeps the given environment, minus empty values.
-    pub fn from_env(vars: impl IntoIterator<Item = (String, String)>) -> Secrets {
-        let values = vars
+    /// `env` is a snapshot of the gateway's environment; empty values count as unset.
+    pub fn new(
+        store: Option<SecretStore>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Secrets {
+        let env = env
             .into_iter()
             .filter(|(_, value)| !value.is_empty())
             .map(|(name, value)| (name, Secret(value)))
             .collect();
-        Secrets { values }
+        Secrets { store, env }
     }
 
-    /// The value for the environment variable `env`, if set.
-    pub fn get(&self, env: &str) -> Option<&Secret> {
-        self.values.get(env)
+    /// The value for a catalog secret, if any source has it.
+    pub fn lookup(&self, spec: &SecretSpec) -> Option<Secret> {
+        if let Some(secret) = self.env.get(&env_name(&spec.name)) {
+            return Some(secret.clone());
+        }
+        if let Some(secret) = self.store.as_ref().and_then(|s| s.get(&spec.name)) {
+            return Some(secret);
+        }
+        self.env.get(&spec.env).cloned()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn spec(name: &str, env: &str) -> SecretSpec {
+        SecretSpec {
+            name: name.into(),
+            env: env.into(),
+        }
+    }
 
     #[test]
-    fn values_never_show_in_debug() {
-        let secrets = Secrets::from_env([("TOKEN".to_string(), "hunter2-value".to_string())]);
-        let shown = format!("{secrets:?} {:?}", secrets.get("TOKEN"));
-        assert!(!shown.contains("hunter2"), "{shown}");
+    fn store_is_owner_only_and_lists_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SecretStore::new(dir.path().join("home/secrets.json"));
+        store
+            .set("github.token", Secret::new("s3cr3t-value".into()))
+            .unwrap();
+        store.set("b.key", Secret::new("other".into())).unwrap();
+        let mode = std::fs::metadata(dir.path().join("home/secrets.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let dir_mode = std::fs::metadata(dir.path().join("home"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(dir_mode & 0o777, 0o700);
+        assert_eq!(store.names().unwrap(), vec!["b.key", "github.token"]);
+        assert!(store.remove("b.key").unwrap());
+        assert!(!store.remove("b.key").unwrap());
+        assert!(matches!(
+            store.set("bad name!", Secret::new("x".into())),
+            Err(Error::BadSecretName { .. })
+        ));
+    }
+
+    #[test]
+    fn lookup_order_and_redaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SecretStore::new(dir.path().join("secrets.json"));
+        store
+            .set("gh.token", Secret::new("from-file".into()))
+            .unwrap();
+        let env = [
+            ("GH_TOKEN".to_string(), "from-catalog-env".to_string()),
+            (
+                "SWITCHBOARD_SECRET_OTHER_TOKEN".to_string(),
+                "from-switchboard-env".to_string(),
+            ),
+        ];
+        let secrets = Secrets::new(Some(store), env);
         assert_eq!(
-            secrets.get("TOKEN").map(Secret::expose),
-            Some("hunter2-value")
+            secrets
+                .lookup(&spec("gh.token", "GH_TOKEN"))
+                .unwrap()
+                .expose(),
+            "from-file"
         );
+        assert_eq!(
+            secrets
+                .lookup(&spec("other.token", "GH_TOKEN"))
+                .unwrap()
+                .expose(),
+            "from-switchboard-env"
+        );
+        assert_eq!(
+            secrets.lookup(&spec("third", "GH_TOKEN")).unwrap().expose(),
+            "from-catalog-env"
+        );
+        assert!(secrets.lookup(&spec("none", "NONE")).is_none());
+        let shown = format!(
+            "{secrets:?} {:?}",
+            secrets.lookup(&spec("gh.token", "GH_TOKEN"))
+        );
+        assert!(!shown.contains("from-"), "{shown}");
     }
 }

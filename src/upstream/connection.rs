@@ -18,6 +18,8 @@ pub struct Upstream {
     container: String,
     client: RunningService<RoleClient, ClientConfig>,
     stderr: StderrTail,
+    /// Secret values of the container, scrubbed from its stderr before anyone sees it.
+    secrets: Vec<String>,
     tools: Vec<Tool>,
 }
 
@@ -45,15 +47,16 @@ impl Upstream {
         })?;
         let container = running.id.clone();
         let stderr = running.stderr.clone();
+        let secrets = spec.secret_values();
         let handshake = async {
             let client = client_config()
                 .serve((running.stdout, running.stdin))
                 .await
-                .map_err(|e| init_error(&server, &stderr, e))?;
+                .map_err(|e| init_error(&server, &stderr.text(&secrets), e))?;
             let tools = client
                 .list_all_tools()
                 .await
-                .map_err(|e| call_error(&server, &stderr, e))?;
+                .map_err(|e| call_error(&server, &stderr.text(&secrets), e))?;
             Ok::<_, Error>((client, tools))
         };
         let outcome = match tokio::time::timeout(start_timeout, handshake).await {
@@ -69,6 +72,7 @@ impl Upstream {
                 container,
                 client,
                 stderr,
+                secrets,
                 tools,
             }),
             Err(error) => {
@@ -99,7 +103,7 @@ impl Upstream {
             .peer()
             .call_tool_once(params)
             .await
-            .map_err(|e| call_error(&self.server, &self.stderr, e))
+            .map_err(|e| call_error(&self.server, &self.stderr.text(&self.secrets), e))
     }
 
     /// Closes the MCP session and removes the container at once.
@@ -116,11 +120,11 @@ fn client_config() -> ClientConfig {
     )
 }
 
-fn init_error(server: &ServerName, stderr: &StderrTail, error: ClientInitializeError) -> Error {
+fn init_error(server: &ServerName, stderr: &str, error: ClientInitializeError) -> Error {
     match error {
         ClientInitializeError::ConnectionClosed(_) => Error::ExitedDuringStart {
             server: server.clone(),
-            stderr: stderr.text(),
+            stderr: stderr.to_string(),
         },
         other => Error::Handshake {
             server: server.clone(),
@@ -129,11 +133,11 @@ fn init_error(server: &ServerName, stderr: &StderrTail, error: ClientInitializeE
     }
 }
 
-fn call_error(server: &ServerName, stderr: &StderrTail, error: ServiceError) -> Error {
+fn call_error(server: &ServerName, stderr: &str, error: ServiceError) -> Error {
     match error {
         ServiceError::TransportClosed | ServiceError::TransportSend(_) => Error::Closed {
             server: server.clone(),
-            stderr: stderr.text(),
+            stderr: stderr.to_string(),
         },
         ServiceError::McpError(data) => Error::Protocol {
             server: server.clone(),
