@@ -7,6 +7,8 @@ mod common;
 mod stdio;
 // Bad input and faults: unknown servers, bad arguments, missing images, crashing servers.
 mod faults;
+// Secrets and config: the store, validation, templates, persistence, no leaks.
+mod config_secrets;
 // Clean-up: client disconnects, signals, orphan containers from dead gateways.
 mod lifecycle;
 // The command line: catalog search/ls/show, malformed catalogs.

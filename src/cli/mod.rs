@@ -107,6 +107,9 @@ impl RunArgs {
     }
 }
 
+/// The most bollard may log; see [`init_logging`].
+const BOLLARD_CAP: &str = "bollard=info";
+
 /// Logs go to stderr: on stdio, stdout is the MCP channel.
 pub fn init_logging(args: &Args) {
     let default = match args.command {
@@ -115,7 +118,10 @@ pub fn init_logging(args: &Args) {
     };
     let filter = args.log.clone().unwrap_or_else(|| default.to_string());
     let filter = tracing_subscriber::EnvFilter::try_new(&filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default))
+        // bollard logs every request body at debug, and a container's body holds its secrets:
+        // whatever the user asks for, bollard says no more than info.
+        .add_directive(BOLLARD_CAP.parse().expect("a constant, valid directive"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -141,11 +147,11 @@ fn home() -> crate::store::Home {
     )
 }
 
-/// 64 (EX_USAGE, as linkerd does) for bad configuration such as a malformed catalog, else 1.
+/// 64 (EX_USAGE, as linkerd does) for bad input such as a malformed catalog or an invalid
+/// config value, else 1.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
-    if error.chain().any(|e| e.is::<crate::catalog::Error>()) {
-        64
-    } else {
-        1
-    }
+    let bad_input = error
+        .chain()
+        .any(|e| e.is::<crate::catalog::Error>() || e.is::<crate::catalog::SettingsError>());
+    if bad_input { 64 } else { 1 }
 }

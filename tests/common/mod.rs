@@ -53,7 +53,7 @@ pub(crate) struct TestGateway {
     pid: u32,
     stderr: Arc<Mutex<String>>,
     changes: watch::Receiver<u64>,
-    _home: tempfile::TempDir,
+    home_dir: tempfile::TempDir,
 }
 
 impl TestGateway {
@@ -65,6 +65,18 @@ impl TestGateway {
     /// As [`TestGateway::start`], with the gateway's log filter (benchmarks log less).
     pub(crate) async fn start_with_log(catalog: &Path, extra: &[&str], log: &str) -> TestGateway {
         let home = tempfile::tempdir().expect("temp dir");
+        Self::start_in(home, catalog, extra, log, &[]).await
+    }
+
+    /// The general form: a given home directory (kept until drop), log filter and extra
+    /// environment variables.
+    pub(crate) async fn start_in(
+        home: tempfile::TempDir,
+        catalog: &Path,
+        extra: &[&str],
+        log: &str,
+        env: &[(&str, &str)],
+    ) -> TestGateway {
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
         command
             .arg("run")
@@ -73,6 +85,7 @@ impl TestGateway {
             .args(extra)
             .env("SWITCHBOARD_HOME", home.path())
             .env("SWITCHBOARD_LOG", log)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -116,8 +129,12 @@ impl TestGateway {
             pid,
             stderr,
             changes,
-            _home: home,
+            home_dir: home,
         }
+    }
+
+    pub(crate) fn home(&self) -> &Path {
+        self.home_dir.path()
     }
 
     pub(crate) fn pid(&self) -> u32 {

@@ -77,12 +77,22 @@ impl Echo {
     }
 
     #[tool(
-        description = "Report the command-line arguments and the names of the environment variables this server got"
+        description = "Report the command-line arguments and environment this server got; values of variables named *_TOKEN come as their SHA-256"
     )]
     fn info(&self) -> CallToolResult {
+        use sha2::Digest;
         let args: Vec<String> = std::env::args().collect();
-        let mut env: Vec<String> = std::env::vars().map(|(name, _)| name).collect();
-        env.sort();
+        let env: std::collections::BTreeMap<String, String> = std::env::vars()
+            .map(|(name, value)| {
+                if name.ends_with("_TOKEN") {
+                    let digest = sha2::Sha256::digest(value.as_bytes());
+                    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+                    (name, format!("sha256:{hex}"))
+                } else {
+                    (name, value)
+                }
+            })
+            .collect();
         let value = serde_json::json!({ "args": args, "env": env });
         let mut result = CallToolResult::success(vec![ContentBlock::text(value.to_string())]);
         result.structured_content = Some(value);
