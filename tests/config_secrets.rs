@@ -55,11 +55,13 @@ async fn secrets_reach_the_container_and_nothing_else() {
     // Even a user who asks for bollard's trace logs must not see the secret.
     let gw = TestGateway::start_in(home, &catalog, &[], "trace,bollard=trace", &[]).await;
     let mut seen_by_client = String::new();
+    let shared_dir = tempfile::tempdir().unwrap();
+    let shared = shared_dir.path().to_str().unwrap().to_string();
 
     let set = gw
         .call(
             "mcp-config-set",
-            json!({"server": "configured", "config": {"mode": "fast", "paths": ["/a", "/b"]}}),
+            json!({"server": "configured", "config": {"mode": "fast", "paths": [shared.clone()]}}),
         )
         .await;
     assert_eq!(set.is_error, Some(false), "{}", text(&set));
@@ -115,9 +117,32 @@ async fn secrets_reach_the_container_and_nothing_else() {
     assert_eq!(got["env"]["FIXTURE_LEVEL"], "3", "schema defaults apply");
     assert_eq!(
         got["args"],
-        json!(["/fixture-server", "echo", "--mode=fast", "/a", "/b"]),
+        json!(["/fixture-server", "echo", "--mode=fast", shared.clone()]),
         "templates fill the command"
     );
+    // The path is mounted where the server was told to look, read-only by default.
+    let container = gw
+        .containers(Some("configured"))
+        .await
+        .pop()
+        .expect("a container");
+    let docker = bollard::Docker::connect_with_defaults()
+        .unwrap()
+        .negotiate_version()
+        .await
+        .unwrap();
+    let inspected = docker
+        .inspect_container(
+            &container,
+            None::<bollard::query_parameters::InspectContainerOptions>,
+        )
+        .await
+        .unwrap();
+    let binds = inspected
+        .host_config
+        .and_then(|h| h.binds)
+        .unwrap_or_default();
+    assert_eq!(binds, vec![format!("{shared}:{shared}:ro")]);
 
     for result in [&set, &found, &refused, &added] {
         seen_by_client.push_str(&serde_json::to_string(result).unwrap());
@@ -242,6 +267,24 @@ async fn config_set_on_the_command_line_survives_into_the_next_gateway() {
     assert_eq!(got["env"]["FIXTURE_MODE"], "safe");
     assert_eq!(got["env"]["FIXTURE_LEVEL"], "5");
     assert_eq!(got["env"]["FIXTURE_TOKEN"], sha256("from-env-token"));
+
+    // A mount of a sensitive path is refused before anything starts.
+    gw.call("mcp-remove", json!({"name": "configured"})).await;
+    let set = gw
+        .call(
+            "mcp-config-set",
+            json!({"server": "configured", "config": {"paths": ["/etc"]}}),
+        )
+        .await;
+    assert_eq!(set.is_error, Some(false), "{}", text(&set));
+    let refused = gw.call("mcp-add", json!({"name": "configured"})).await;
+    assert_eq!(refused.is_error, Some(true));
+    assert!(
+        text(&refused).contains("cannot mount `/etc`"),
+        "{}",
+        text(&refused)
+    );
+    assert!(gw.containers(Some("configured")).await.is_empty());
 
     // mcp-config-set persists too: a new gateway on the same home sees it.
     let set = gw

@@ -13,12 +13,12 @@ pub enum TemplateError {
     UnknownFilter { template: String, filter: String },
 }
 
-/// Fills every `{{path}}` or `{{path|into}}` in `template` from `config`, the server's settings
+/// Fills every `{{path|filter...}}` in `template` from `config`, the server's settings
 /// keyed by the server name (so `{{github.owner}}` reads `config["github"]["owner"]`).
 ///
-/// Returns one string, or several when an `|into` placeholder holds an array (one item each):
-/// that is how catalogs spread a list of paths over several command-line arguments. A missing
-/// value fills as the empty string, as Docker's gateway does.
+/// Filters: `into` spreads an array over several results (one command-line argument or volume
+/// each); `volume` turns a host path `p` into the mount `p:p`; `volume-target` gives the path
+/// inside the container. A missing value fills as the empty string, as Docker's gateway does.
 pub fn fill(template: &str, config: &Value) -> Result<Vec<String>, TemplateError> {
     let mut parts: Vec<String> = vec![String::new()];
     let mut rest = template;
@@ -32,10 +32,29 @@ pub fn fill(template: &str, config: &Value) -> Result<Vec<String>, TemplateError
         parts.iter_mut().for_each(|p| p.push_str(literal));
         let mut pipeline = rest[start + 2..end].split('|').map(str::trim);
         let path = pipeline.next().unwrap_or_default();
+        let value = path
+            .split('.')
+            .try_fold(config, |value, key| value.get(key));
+        let mut values: Vec<String> = match value {
+            Some(Value::Array(items)) => items.iter().map(scalar_text).collect(),
+            Some(value) => vec![scalar_text(value)],
+            None => vec![String::new()],
+        };
         let mut spread = false;
         for filter in pipeline {
             match filter {
                 "into" => spread = true,
+                // A host path mounted at the same path in the container, unless it says where.
+                "volume" => values
+                    .iter_mut()
+                    .filter(|v| !v.is_empty() && !v.contains(':'))
+                    .for_each(|v| *v = format!("{v}:{v}")),
+                // Where that mount appears inside the container.
+                "volume-target" => values.iter_mut().for_each(|v| {
+                    if let Some((_, target)) = v.split_once(':') {
+                        *v = target.split(':').next().unwrap_or(target).to_string();
+                    }
+                }),
                 other => {
                     return Err(TemplateError::UnknownFilter {
                         template: template.to_string(),
@@ -44,14 +63,10 @@ pub fn fill(template: &str, config: &Value) -> Result<Vec<String>, TemplateError
                 }
             }
         }
-        let value = path
-            .split('.')
-            .try_fold(config, |value, key| value.get(key));
-        let values: Vec<String> = match value {
-            Some(Value::Array(items)) if spread => items.iter().map(scalar_text).collect(),
-            Some(value) => vec![scalar_text(value)],
-            None => vec![String::new()],
-        };
+        if !spread && values.len() != 1 {
+            // Without `into`, a list fills one string, comma-separated (Docker's behaviour).
+            values = vec![values.join(",")];
+        }
         parts = parts
             .iter()
             .flat_map(|p| values.iter().map(move |v| format!("{p}{v}")))
@@ -89,13 +104,31 @@ mod tests {
         assert_eq!(fill("{{ fs.n }}x", &config).unwrap(), vec!["3x"]);
         assert_eq!(fill("{{fs.missing}}", &config).unwrap(), vec![""]);
         assert_eq!(fill("plain", &config).unwrap(), vec!["plain"]);
+        assert_eq!(fill("{{fs.paths}}", &config).unwrap(), vec!["/a,/b"]);
+    }
+
+    #[test]
+    fn volume_filters_mount_at_the_same_path() {
+        let config = json!({"fs": {"paths": ["/a", "/src:/work"], "one": "/data"}});
+        assert_eq!(
+            fill("{{fs.paths|volume|into}}", &config).unwrap(),
+            vec!["/a:/a", "/src:/work"]
+        );
+        assert_eq!(
+            fill("{{fs.paths|volume-target|into}}", &config).unwrap(),
+            vec!["/a", "/work"]
+        );
+        assert_eq!(
+            fill("{{fs.one|volume-target}}/log.txt", &config).unwrap(),
+            vec!["/data/log.txt"]
+        );
     }
 
     #[test]
     fn rejects_unknown_filters_and_open_braces() {
         let config = json!({});
         assert!(matches!(
-            fill("{{a|volume}}", &config),
+            fill("{{a|shout}}", &config),
             Err(TemplateError::UnknownFilter { .. })
         ));
         assert!(matches!(

@@ -76,6 +76,10 @@ struct RunArgs {
     /// Seconds a missing image may take to pull.
     #[arg(long, default_value_t = 300)]
     pull_timeout: u64,
+    /// Host path servers may mount read-write (repeat for several); other host paths are
+    /// mounted read-only, and system or credential paths are always refused.
+    #[arg(long = "allow-write", value_name = "PATH")]
+    allow_write: Vec<std::path::PathBuf>,
 }
 
 /// `--catalog` arguments shared by every command that reads catalogs.
@@ -103,6 +107,8 @@ impl RunArgs {
             },
             start_timeout: Duration::from_secs(self.start_timeout),
             pull_timeout: Duration::from_secs(self.pull_timeout),
+            writable: self.allow_write.clone(),
+            user_home: std::env::var_os("HOME").map(std::path::PathBuf::from),
         }
     }
 }

@@ -17,6 +17,10 @@ pub struct Settings {
     pub start_timeout: Duration,
     /// How long a missing image may take to pull.
     pub pull_timeout: Duration,
+    /// Host paths servers may mount read-write; every other host path is mounted read-only.
+    pub writable: Vec<std::path::PathBuf>,
+    /// The user's home directory, for `~` in mount paths.
+    pub user_home: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -25,6 +29,8 @@ impl Default for Settings {
             limits: Limits::default(),
             start_timeout: Duration::from_secs(60),
             pull_timeout: Duration::from_secs(300),
+            writable: Vec::new(),
+            user_home: None,
         }
     }
 }

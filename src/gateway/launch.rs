@@ -4,7 +4,9 @@
 use serde_json::{Map, Value};
 
 use crate::catalog::{self, CatalogEntry, SecretSpec, ServerKind};
-use crate::runtime::{ContainerSpec, EnvValue, EnvVar, Limits};
+use crate::gateway::Settings;
+use crate::gateway::mounts::{self, MountRefused};
+use crate::runtime::{ContainerSpec, EnvValue, EnvVar};
 use crate::store::Secrets;
 
 /// Why a server cannot be started as things stand; each says what the user must do.
@@ -23,6 +25,14 @@ pub enum LaunchError {
     MissingConfig {
         server: String,
         missing: Vec<String>,
+    },
+    #[error(
+        "`{server}` asks for a mount the gateway refuses: {source}. Change the config value that names this path (mcp-config-set), or start the gateway with `--allow-write PATH` if the server must write there"
+    )]
+    Mount {
+        server: String,
+        #[source]
+        source: MountRefused,
     },
     #[error("`{server}` has a catalog template the gateway cannot fill")]
     Template {
@@ -81,7 +91,7 @@ pub(crate) fn container_spec(
     workspace: &str,
     config: &Map<String, Value>,
     secrets: &Secrets,
-    limits: Limits,
+    settings: &Settings,
 ) -> Result<ContainerSpec, LaunchError> {
     let server = entry.name.to_string();
     let image = match (entry.kind, entry.image.as_deref()) {
@@ -135,11 +145,17 @@ pub(crate) fn container_spec(
     let mut volumes = Vec::new();
     for item in &entry.volumes {
         // A volume whose source is an unset setting is skipped rather than mounted as ":/x".
-        volumes.extend(
-            fill(&item.0)?
-                .into_iter()
-                .filter(|v| !v.starts_with(':') && !v.is_empty()),
-        );
+        for volume in fill(&item.0)?
+            .into_iter()
+            .filter(|v| !v.starts_with(':') && !v.is_empty())
+        {
+            let checked = mounts::check(&volume, &settings.writable, settings.user_home.as_deref())
+                .map_err(|source| LaunchError::Mount {
+                    server: server.clone(),
+                    source,
+                })?;
+            volumes.push(checked);
+        }
     }
     let user = match &entry.user {
         Some(user) => Some(fill(&user.0)?.join("")).filter(|u| !u.is_empty()),
@@ -154,6 +170,6 @@ pub(crate) fn container_spec(
         volumes,
         user,
         disable_network: entry.disable_network,
-        limits,
+        limits: settings.limits,
     })
 }

@@ -7,6 +7,7 @@
 mod context;
 mod handler;
 mod launch;
+mod mounts;
 mod naming;
 mod reply;
 mod tools;

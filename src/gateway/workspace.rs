@@ -233,7 +233,7 @@ impl Workspace {
             &self.id,
             &config,
             &self.gateway.secrets,
-            self.gateway.settings.limits,
+            &self.gateway.settings,
         )?;
         let upstream = self.start(&entry.name, &spec).await?;
         let tools = {
