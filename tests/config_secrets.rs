@@ -268,6 +268,31 @@ async fn config_set_on_the_command_line_survives_into_the_next_gateway() {
     assert_eq!(got["env"]["FIXTURE_LEVEL"], "5");
     assert_eq!(got["env"]["FIXTURE_TOKEN"], sha256("from-env-token"));
 
+    // A config change restarts the added server with it; the tools stay, so no list_changed.
+    let before = gw.containers(Some("configured")).await;
+    let seen = gw.changes_seen();
+    let changed = gw
+        .call(
+            "mcp-config-set",
+            json!({"server": "configured", "config": {"mode": "fast"}}),
+        )
+        .await;
+    assert_eq!(changed.is_error, Some(false), "{}", text(&changed));
+    assert!(text(&changed).contains("restarted"), "{}", text(&changed));
+    let got = info(&gw.call("info", json!({})).await);
+    assert_eq!(got["env"]["FIXTURE_MODE"], "fast");
+    assert_ne!(
+        gw.containers(Some("configured")).await,
+        before,
+        "a new container runs the new config"
+    );
+    assert_eq!(before.len(), 1);
+    assert_eq!(
+        gw.changes_seen(),
+        seen,
+        "unchanged tools are not re-announced"
+    );
+
     // A mount of a sensitive path is refused before anything starts.
     gw.call("mcp-remove", json!({"name": "configured"})).await;
     let set = gw
@@ -298,4 +323,65 @@ async fn config_set_on_the_command_line_survives_into_the_next_gateway() {
     let saved: Value = serde_json::from_str(&saved).unwrap();
     assert_eq!(saved["configured"]["mode"], "fast");
     assert_eq!(saved["configured"]["level"], 5);
+}
+
+/// Two workspaces on one home keep their own config, and their containers get their own.
+#[tokio::test]
+async fn workspaces_keep_their_own_config() {
+    let catalog = fixture_catalog();
+    let catalog_arg = catalog.to_str().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    for (workspace, mode) in [("project-a", "fast"), ("project-b", "safe")] {
+        let out = cli(
+            home.path(),
+            &[
+                "config",
+                "set",
+                "--catalog",
+                catalog_arg,
+                "--workspace",
+                workspace,
+                "configured",
+                &format!("mode={mode}"),
+            ],
+            "",
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let env = [("SWITCHBOARD_SECRET_CONFIGURED_TOKEN", "t")];
+    let home_path = home.path().to_path_buf();
+    let second_home = tempfile::TempDir::new_in(&home_path).unwrap();
+    let a =
+        TestGateway::start_in(home, &catalog, &["--workspace", "project-a"], "info", &env).await;
+    // The second gateway shares the first one's home: its own TempDir only keeps the drop order.
+    let b_env = [("SWITCHBOARD_SECRET_CONFIGURED_TOKEN", "t")];
+    let b = TestGateway::start_shared(
+        &home_path,
+        second_home,
+        &catalog,
+        &["--workspace", "project-b"],
+        &b_env,
+    )
+    .await;
+    for (gw, mode) in [(&a, "fast"), (&b, "safe")] {
+        let added = gw.call("mcp-add", json!({"name": "configured"})).await;
+        assert_eq!(added.is_error, Some(false), "{}", text(&added));
+        let got = info(&gw.call("info", json!({})).await);
+        assert_eq!(got["env"]["FIXTURE_MODE"], mode);
+    }
+    let labels = switchboard_testsupport::managed_containers().await.unwrap();
+    let workspaces: Vec<&str> = labels
+        .iter()
+        .filter(|(_, l)| l.get("io.switchboard.server").map(String::as_str) == Some("configured"))
+        .filter_map(|(_, l)| l.get("io.switchboard.workspace").map(String::as_str))
+        .filter(|w| w.starts_with("project-"))
+        .collect();
+    assert!(
+        workspaces.contains(&"project-a") && workspaces.contains(&"project-b"),
+        "{workspaces:?}"
+    );
 }

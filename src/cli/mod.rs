@@ -76,6 +76,10 @@ struct RunArgs {
     /// Seconds a missing image may take to pull.
     #[arg(long, default_value_t = 300)]
     pull_timeout: u64,
+    /// The workspace a stdio session works in: which saved config it uses (see `config set
+    /// --workspace`). Different projects can keep different settings.
+    #[arg(long, default_value = "default")]
+    workspace: String,
     /// Host path servers may mount read-write (repeat for several); other host paths are
     /// mounted read-only, and system or credential paths are always refused.
     #[arg(long = "allow-write", value_name = "PATH")]

@@ -29,8 +29,9 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
         let gateway = gateway.clone();
         async move { gateway.sweep_orphans().await }
     });
-    // Stdio serves one client: the `default` workspace, also what `switchboard config` edits.
-    let workspace = Workspace::new("default", gateway.clone());
+    // Stdio serves one client, in one workspace (`default` unless `--workspace` says otherwise),
+    // whose saved config `switchboard config --workspace` edits.
+    let workspace = Workspace::new(args.workspace.clone(), gateway.clone());
     let outcome = serve_stdio(workspace.clone()).await;
     sweeper.abort();
     workspace.shutdown().await;

@@ -44,6 +44,8 @@ struct Added {
     upstream: Option<Arc<Upstream>>,
     spec: ContainerSpec,
     tools: Vec<ExposedToolName>,
+    /// The tools as the server listed them, to tell whether a restart changed them.
+    upstream_tools: Vec<Tool>,
 }
 
 #[derive(Debug, Clone)]
@@ -238,41 +240,17 @@ impl Workspace {
         let upstream = self.start(&entry.name, &spec).await?;
         let tools = {
             let mut state = self.write();
-            let mut taken: HashSet<ExposedToolName> = state.routes.keys().cloned().collect();
-            taken.extend(
-                crate::gateway::tools::NAMES
-                    .iter()
-                    .filter_map(|n| ExposedToolName::new(n)),
-            );
-            let mut added_tools = Vec::new();
-            for tool in upstream.tools() {
-                let exposed = naming::expose(name, &tool.name, &taken);
-                taken.insert(exposed.clone());
-                let mut exposed_tool = tool.clone();
-                exposed_tool.name = exposed.to_string().into();
-                state.routes.insert(
-                    exposed.clone(),
-                    Route {
-                        server: entry.name.clone(),
-                        upstream_name: tool.name.to_string(),
-                        tool: exposed_tool.clone(),
-                    },
-                );
-                added_tools.push(AddedTool {
-                    exposed,
-                    original: tool.name.to_string(),
-                    tool: exposed_tool,
-                });
-            }
+            let tools = register(&mut state, &entry.name, &upstream);
             state.servers.insert(
                 entry.name.clone(),
                 Added {
+                    tools: tools.iter().map(|t| t.exposed.clone()).collect(),
+                    upstream_tools: upstream.tools().to_vec(),
                     upstream: Some(upstream),
                     spec,
-                    tools: added_tools.iter().map(|t| t.exposed.clone()).collect(),
                 },
             );
-            added_tools
+            tools
         };
         tracing::info!(server = name, workspace = %self.id, tools = tools.len(), "server added");
         self.announce(origin);
@@ -296,6 +274,65 @@ impl Workspace {
         )
         .await?;
         Ok(Arc::new(upstream))
+    }
+
+    /// Restarts an added server with its current config, so that a config change takes
+    /// effect; the tools are re-registered and announced only if the server lists different
+    /// ones. `Ok(None)` if the server is not added. If the new container fails to start, the
+    /// old one keeps serving.
+    pub async fn reconfigure(&self, name: &str, origin: u64) -> Result<Option<bool>, AddError> {
+        let _op = self.ops.lock().await;
+        let Some(entry) = self
+            .gateway
+            .catalog
+            .catalog()
+            .get(name)
+            .filter(|_| self.is_added(name))
+        else {
+            return Ok(None);
+        };
+        let config = self.config(name);
+        let spec = launch::container_spec(
+            entry,
+            &self.id,
+            &config,
+            &self.gateway.secrets,
+            &self.gateway.settings,
+        )?;
+        let upstream = self.start(&entry.name, &spec).await?;
+        let (old, changed) = {
+            let mut state = self.write();
+            let Some(added) = state.servers.remove(&entry.name) else {
+                return Ok(None);
+            };
+            let changed = added.upstream_tools != upstream.tools();
+            let mut tools = added.tools;
+            if changed {
+                for tool in &tools {
+                    state.routes.remove(tool);
+                }
+                tools = register(&mut state, &entry.name, &upstream)
+                    .into_iter()
+                    .map(|t| t.exposed)
+                    .collect();
+            }
+            let replaced = Added {
+                upstream: Some(upstream.clone()),
+                spec,
+                tools,
+                upstream_tools: upstream.tools().to_vec(),
+            };
+            state.servers.insert(entry.name.clone(), replaced);
+            (added.upstream, changed)
+        };
+        if let Some(old) = old {
+            self.shutdown_upstream(&old).await;
+        }
+        tracing::info!(server = name, workspace = %self.id, tools_changed = changed, "server restarted with new config");
+        if changed {
+            self.announce(origin);
+        }
+        Ok(Some(changed))
     }
 
     /// Catalog names close to a name that is not in it.
@@ -441,6 +478,35 @@ impl Workspace {
         };
         futures::future::join_all(upstreams.iter().map(|u| self.shutdown_upstream(u))).await;
     }
+}
+
+/// Adds routes for every tool of `upstream`, under names free in this workspace.
+fn register(state: &mut State, server: &ServerName, upstream: &Upstream) -> Vec<AddedTool> {
+    let mut taken: HashSet<ExposedToolName> = state.routes.keys().cloned().collect();
+    taken.extend(
+        crate::gateway::tools::NAMES
+            .iter()
+            .filter_map(|n| ExposedToolName::new(n)),
+    );
+    let mut added = Vec::new();
+    for tool in upstream.tools() {
+        let exposed = naming::expose(server.as_str(), &tool.name, &taken);
+        taken.insert(exposed.clone());
+        let mut exposed_tool = tool.clone();
+        exposed_tool.name = exposed.to_string().into();
+        let route = Route {
+            server: server.clone(),
+            upstream_name: tool.name.to_string(),
+            tool: exposed_tool.clone(),
+        };
+        state.routes.insert(exposed.clone(), route);
+        added.push(AddedTool {
+            exposed,
+            original: tool.name.to_string(),
+            tool: exposed_tool,
+        });
+    }
+    added
 }
 
 fn same(a: &Arc<Upstream>, b: Option<&Arc<Upstream>>) -> bool {

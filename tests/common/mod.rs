@@ -68,6 +68,20 @@ impl TestGateway {
         Self::start_in(home, catalog, extra, log, &[]).await
     }
 
+    /// A gateway whose home is `home`, which another gateway owns; `keep` is dropped with it.
+    pub(crate) async fn start_shared(
+        home: &Path,
+        keep: tempfile::TempDir,
+        catalog: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> TestGateway {
+        let home_var = home.to_str().expect("utf-8 temp path").to_string();
+        let mut env: Vec<(&str, &str)> = env.to_vec();
+        env.push(("SWITCHBOARD_HOME", &home_var));
+        Self::start_in(keep, catalog, extra, "info", &env).await
+    }
+
     /// The general form: a given home directory (kept until drop), log filter and extra
     /// environment variables.
     pub(crate) async fn start_in(

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::catalog::{SettingsError, apply_settings};
 use crate::gateway::reply;
-use crate::gateway::tools::{Context, parse};
+use crate::gateway::tools::{Context, parse, tools_changed};
 
 pub(super) const NAME: &str = "mcp-config-set";
 
@@ -24,16 +24,17 @@ pub(super) struct Input {
 pub(super) fn definition() -> Tool {
     Tool::new(
         NAME,
-        "Set a server's config values (not secrets) before mcp-add, when mcp-find or mcp-add \
-         reports `missing_config`. The values are merged into what is already set and checked \
-         against the server's `config_schema`; on failure every violation is listed with the \
-         schema so you can fix them all at once. Secrets are refused here: the error says how \
-         the user sets them.",
+        "Set a server's config values (not secrets), when mcp-find or mcp-add reports \
+         `missing_config` or the user wants a setting changed. The values are merged into what \
+         is already set, checked against the server's `config_schema` and saved; an added \
+         server is restarted with them. On failure every violation is listed with the schema so \
+         you can fix them all at once. Secrets are refused here: the error says how the user \
+         sets them.",
         rmcp::handler::server::common::schema_for_type::<Input>(),
     )
 }
 
-pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
+pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
     let schema = rmcp::handler::server::common::schema_for_type::<Input>();
     let input: Input = match parse(NAME, arguments, &schema) {
         Ok(input) => input,
@@ -63,10 +64,30 @@ pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
             json!({}),
         );
     }
-    let note = if cx.workspace.is_added(&input.server) {
-        "Saved. The running server keeps its old config until you mcp-remove and mcp-add it again."
-    } else {
-        "Saved. Call mcp-add to start the server with it."
+    // An added server runs with its old config: restart it so the change takes effect.
+    let note = match cx.workspace.reconfigure(&input.server, cx.session).await {
+        Ok(None) => "Saved. Call mcp-add to start the server with it.".to_string(),
+        Ok(Some(false)) => format!(
+            "Saved, and `{}` was restarted with it; its tools did not change.",
+            input.server
+        ),
+        Ok(Some(true)) => {
+            tools_changed(cx).await;
+            format!(
+                "Saved, and `{}` was restarted with it; its tools changed, see tools/list.",
+                input.server
+            )
+        }
+        Err(error) => {
+            return reply::failure(
+                format!(
+                    "the config was saved, but restarting `{}` with it failed: {}. The server keeps running with its previous config; fix the config and call mcp-config-set again.",
+                    input.server,
+                    reply::chain(&error)
+                ),
+                json!({ "config": config }),
+            );
+        }
     };
     reply::success(json!({ "server": input.server, "config": config, "message": note }))
 }

@@ -76,7 +76,7 @@ impl MetaTool {
             MetaTool::Find => find::run(cx, arguments),
             MetaTool::Add => add::run(cx, arguments).await,
             MetaTool::Remove => remove::run(cx, arguments).await,
-            MetaTool::ConfigSet => config_set::run(cx, arguments),
+            MetaTool::ConfigSet => config_set::run(cx, arguments).await,
             MetaTool::Exec => exec::run(cx, arguments).await,
         }
     }
