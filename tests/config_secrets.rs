@@ -385,3 +385,35 @@ async fn workspaces_keep_their_own_config() {
         "{workspaces:?}"
     );
 }
+
+/// A client that can show forms is asked for missing config instead of getting an error; a
+/// user who declines gets nothing started.
+#[tokio::test]
+async fn missing_config_is_asked_for_when_the_client_can_show_forms() {
+    let env = [("SWITCHBOARD_SECRET_CONFIGURED_TOKEN", "t")];
+    let gw = TestGateway::start_eliciting(&fixture_catalog(), &env, json!({"mode": "safe"})).await;
+    let added = gw.call("mcp-add", json!({"name": "configured"})).await;
+    assert_eq!(added.is_error, Some(false), "{}", text(&added));
+    let asked = gw.client().service().asked.lock().unwrap().clone();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(
+        asked[0]["requestedSchema"]["properties"]["mode"]["enum"],
+        json!(["fast", "safe"]),
+        "{}",
+        asked[0]
+    );
+    let got = info(&gw.call("info", json!({})).await);
+    assert_eq!(got["env"]["FIXTURE_MODE"], "safe");
+
+    let declines = TestGateway::start_eliciting(&fixture_catalog(), &env, Value::Null).await;
+    let refused = declines
+        .call("mcp-add", json!({"name": "configured"}))
+        .await;
+    assert_eq!(refused.is_error, Some(true));
+    assert!(
+        text(&refused).contains("did not provide"),
+        "{}",
+        text(&refused)
+    );
+    assert!(declines.containers(None).await.is_empty());
+}

@@ -5,6 +5,7 @@
 //! `handler.rs`; the meta-tools are one file each in `tools/`; protocol notes in `README.md`.
 
 mod context;
+mod elicit;
 mod handler;
 mod launch;
 mod mounts;

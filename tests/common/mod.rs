@@ -14,7 +14,7 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
 };
 use rmcp::service::{NotificationContext, RoleClient, RunningService};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::io::AsyncBufReadExt;
 use tokio::sync::watch;
 
@@ -29,16 +29,40 @@ pub(crate) fn fixture_catalog() -> PathBuf {
     switchboard_testsupport::repo_root().join("tests/fixtures/catalog.yaml")
 }
 
-/// Counts `notifications/tools/list_changed` from the gateway.
+/// Counts `notifications/tools/list_changed` from the gateway, and answers elicitation forms
+/// with `answer` when it has one (a `null` answer declines).
 #[derive(Clone)]
 pub(crate) struct Listener {
     info: ClientConfig,
     changes: Arc<watch::Sender<u64>>,
+    answer: Option<Value>,
+    /// The forms the gateway showed, for assertions.
+    pub(crate) asked: Arc<Mutex<Vec<Value>>>,
 }
 
 impl rmcp::ClientHandler for Listener {
     fn get_info(&self) -> ClientConfig {
         self.info.clone()
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: rmcp::model::ElicitRequestParams,
+        _context: rmcp::service::RequestContext<RoleClient>,
+    ) -> Result<rmcp::model::ElicitResult, rmcp::ErrorData> {
+        self.asked
+            .lock()
+            .unwrap()
+            .push(serde_json::to_value(&request).unwrap());
+        let (action, content) = match &self.answer {
+            Some(Value::Null) | None => (rmcp::model::ElicitationAction::Decline, None),
+            Some(answer) => (rmcp::model::ElicitationAction::Accept, Some(answer.clone())),
+        };
+        let mut result: rmcp::model::ElicitResult =
+            serde_json::from_value(json!({"action": "accept"})).unwrap();
+        result.action = action;
+        result.content = content;
+        Ok(result)
     }
 
     async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
@@ -91,6 +115,27 @@ impl TestGateway {
         log: &str,
         env: &[(&str, &str)],
     ) -> TestGateway {
+        Self::start_full(home, catalog, extra, log, env, None).await
+    }
+
+    /// With a client that supports elicitation and fills forms in with `answer`.
+    pub(crate) async fn start_eliciting(
+        catalog: &Path,
+        env: &[(&str, &str)],
+        answer: Value,
+    ) -> TestGateway {
+        let home = tempfile::tempdir().expect("temp dir");
+        Self::start_full(home, catalog, &[], "info", env, Some(answer)).await
+    }
+
+    async fn start_full(
+        home: tempfile::TempDir,
+        catalog: &Path,
+        extra: &[&str],
+        log: &str,
+        env: &[(&str, &str)],
+        answer: Option<Value>,
+    ) -> TestGateway {
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
         command
             .arg("run")
@@ -118,12 +163,15 @@ impl TestGateway {
             }
         });
         let (sender, changes) = watch::channel(0);
+        let mut capabilities = ClientCapabilities::default();
+        if answer.is_some() {
+            capabilities.elicitation = Some(rmcp::model::ElicitationCapability::default());
+        }
         let listener = Listener {
-            info: ClientConfig::new(
-                ClientCapabilities::default(),
-                Implementation::new("switchboard-tests", "0"),
-            ),
+            info: ClientConfig::new(capabilities, Implementation::new("switchboard-tests", "0")),
             changes: Arc::new(sender),
+            answer,
+            asked: Arc::default(),
         };
         let transport = (
             child.stdout.take().expect("piped stdout"),

@@ -4,7 +4,9 @@ use rmcp::model::{CallToolResult, JsonObject, Tool};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::gateway::launch::LaunchError;
+use crate::catalog::apply_settings;
+use crate::gateway::elicit;
+use crate::gateway::launch::{self, LaunchError};
 use crate::gateway::reply;
 use crate::gateway::tools::{Context, parse, tools_changed};
 use crate::gateway::workspace::{AddError, AddedTool};
@@ -38,6 +40,9 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
         Ok(input) => input,
         Err(result) => return result,
     };
+    if let Err(result) = ask_for_missing_config(cx, &input.name).await {
+        return result;
+    }
     match cx.workspace.add(&input.name, cx.session).await {
         Ok(outcome) if outcome.newly_added => {
             tools_changed(cx).await;
@@ -71,6 +76,48 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
             "renamed": [],
         })),
         Err(error) => failure(&input.name, error),
+    }
+}
+
+/// When the server lacks config (and nothing else) and the client can show forms, asks the
+/// user for it and saves the answer; the add then goes ahead. An `Err` is the tool result to
+/// return instead. Without elicitation nothing happens here and the add reports what is missing.
+async fn ask_for_missing_config(cx: &Context<'_>, name: &str) -> Result<(), CallToolResult> {
+    let gateway = cx.workspace.gateway();
+    let Some(entry) = gateway.catalog.catalog().get(name) else {
+        return Ok(());
+    };
+    let current = cx.workspace.config(name);
+    let missing = launch::missing_config(entry, &current);
+    let ready_otherwise = launch::missing_secrets(entry, &gateway.secrets).is_empty();
+    if missing.is_empty() || !ready_otherwise || cx.workspace.is_added(name) {
+        return Ok(());
+    }
+    match elicit::ask(cx.peer, entry, &missing).await {
+        elicit::Answer::Unsupported => Ok(()),
+        elicit::Answer::Refused => Err(reply::failure(
+            format!(
+                "the user did not provide the config `{name}` needs ({}); nothing was started. Ask the user for the values and call mcp-config-set.",
+                missing.join(", ")
+            ),
+            json!({ "missing_config": missing }),
+        )),
+        elicit::Answer::Given(values) => {
+            let config = apply_settings(entry, &current, values).map_err(|error| {
+                reply::failure(
+                    format!("the values the user gave are invalid: {error}. Nothing was started; call mcp-config-set with corrected values."),
+                    json!({ "config_schema": entry.config_schema() }),
+                )
+            })?;
+            cx.workspace
+                .set_config(entry.name.clone(), config)
+                .map_err(|error| {
+                    reply::failure(
+                        format!("the config could not be saved: {}", reply::chain(&error)),
+                        json!({}),
+                    )
+                })
+        }
     }
 }
 
