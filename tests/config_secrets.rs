@@ -311,6 +311,27 @@ async fn config_set_on_the_command_line_survives_into_the_next_gateway() {
     );
     assert!(gw.containers(Some("configured")).await.is_empty());
 
+    // The command line can fix it while the gateway runs: the next add reads the saved config.
+    let out = cli(
+        gw.home(),
+        &[
+            "config",
+            "set",
+            "--catalog",
+            catalog_arg,
+            "configured",
+            "paths=",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let added = gw.call("mcp-add", json!({"name": "configured"})).await;
+    assert_eq!(added.is_error, Some(false), "{}", text(&added));
+
     // mcp-config-set persists too: a new gateway on the same home sees it.
     let set = gw
         .call(

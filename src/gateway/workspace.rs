@@ -203,6 +203,22 @@ impl Workspace {
         self.read().config.get(server).cloned().unwrap_or_default()
     }
 
+    /// Re-reads a server's saved config, so that `switchboard config set` run while the gateway
+    /// runs applies at the next start of that server.
+    fn reload_config(&self, server: &ServerName) -> JsonObject {
+        match self.store.load() {
+            Ok(mut saved) => {
+                let config = saved.remove(server.as_str()).unwrap_or_default();
+                self.write().config.insert(server.clone(), config.clone());
+                config
+            }
+            Err(error) => {
+                tracing::warn!(server = %server, error = %error, "cannot re-read saved config; using the one in memory");
+                self.config(server.as_str())
+            }
+        }
+    }
+
     /// Saves a server's config, on disk first so that what is in memory was saved.
     pub fn set_config(
         &self,
@@ -229,7 +245,7 @@ impl Workspace {
                 suggestions: self.suggest(name),
             });
         };
-        let config = self.config(name);
+        let config = self.reload_config(&entry.name);
         let spec = launch::container_spec(
             entry,
             &self.id,
@@ -291,7 +307,7 @@ impl Workspace {
         else {
             return Ok(None);
         };
-        let config = self.config(name);
+        let config = self.reload_config(&entry.name);
         let spec = launch::container_spec(
             entry,
             &self.id,
