@@ -9,6 +9,8 @@ mod stdio;
 mod faults;
 // Secrets and config: the store, validation, templates, persistence, no leaks.
 mod config_secrets;
+// Streamable HTTP: tokens as workspaces, isolation, Host checks.
+mod http;
 // Clean-up: client disconnects, signals, orphan containers from dead gateways.
 mod lifecycle;
 // The command line: catalog search/ls/show, malformed catalogs.

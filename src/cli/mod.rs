@@ -5,6 +5,7 @@ mod catalog;
 mod config;
 mod run;
 mod secret;
+mod token;
 
 use std::time::Duration;
 
@@ -40,6 +41,9 @@ enum Command {
     /// Set and show servers' config.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Manage the bearer tokens of the HTTP transport (each token name is a workspace).
+    #[command(subcommand)]
+    Token(token::TokenCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,6 +80,13 @@ struct RunArgs {
     /// Seconds a missing image may take to pull.
     #[arg(long, default_value_t = 300)]
     pull_timeout: u64,
+    /// Extra Host names to serve over HTTP (comma-separated; loopback names always pass), for
+    /// container and VM deployments.
+    #[arg(long, value_delimiter = ',', env = "SWITCHBOARD_ALLOWED_HOSTS")]
+    allowed_hosts: Vec<String>,
+    /// Serve HTTP without tokens; refused unless `--host` is loopback.
+    #[arg(long)]
+    allow_unauthenticated: bool,
     /// The workspace a stdio session works in: which saved config it uses (see `config set
     /// --workspace`). Different projects can keep different settings.
     #[arg(long, default_value = "default")]
@@ -146,6 +157,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Catalog(command) => catalog::run(command),
         Command::Secret(command) => secret::run(command, &home()),
         Command::Config(command) => config::run(command, &home()),
+        Command::Token(command) => token::run(command, &home()),
     }
 }
 

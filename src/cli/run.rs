@@ -1,23 +1,25 @@
-//! `switchboard run`: load the catalog, serve one MCP client, and clean up on the way out.
+//! `switchboard run`: load the catalog, serve MCP over stdio or HTTP, and clean up on the way
+//! out.
 
 use anyhow::Context as _;
 use rmcp::ServiceExt;
 
 use crate::cli::{RunArgs, Transport};
-use crate::gateway::{Gateway, Session, Workspace};
-use crate::store::Secrets;
+use tokio_util::sync::CancellationToken;
+
+use crate::gateway::{Gateway, Session, Workspace, WorkspaceSource, Workspaces};
+use crate::http::{Access, is_loopback};
+use crate::store::{Home, Secrets};
 
 pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
-    if args.transport == Transport::Http {
-        anyhow::bail!(
-            "--transport http ({}:{}) is not available in this version yet; use the default stdio transport",
-            args.host,
-            args.port
-        );
-    }
     let catalog = args.catalogs.load().context("loading catalogs")?;
     let home = super::home();
     tracing::info!(servers = catalog.len(), "catalog loaded");
+    // Checked before anything starts: a refused HTTP set-up must not leave work behind.
+    let http = match args.transport {
+        Transport::Http => Some(http_access(&args, &home)?),
+        Transport::Stdio => None,
+    };
     let gateway = Gateway::new(
         catalog,
         Secrets::new(Some(home.secrets()), std::env::vars()),
@@ -29,25 +31,93 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
         let gateway = gateway.clone();
         async move { gateway.sweep_orphans().await }
     });
-    // Stdio serves one client, in one workspace (`default` unless `--workspace` says otherwise),
-    // whose saved config `switchboard config --workspace` edits.
-    let workspace = Workspace::new(args.workspace.clone(), gateway.clone());
-    let outcome = serve_stdio(workspace.clone()).await;
+    let outcome = match http {
+        Some(access) => serve_http(&args, gateway.clone(), access).await,
+        None => {
+            // Stdio serves one client, in one workspace (`default` unless `--workspace` says
+            // otherwise), whose saved config `switchboard config --workspace` edits.
+            let workspace = Workspace::new(args.workspace.clone(), gateway.clone());
+            let outcome = serve_stdio(workspace.clone()).await;
+            workspace.shutdown().await;
+            outcome
+        }
+    };
     sweeper.abort();
-    workspace.shutdown().await;
     gateway.remove_all_containers().await;
+    outcome
+}
+
+/// Who may call the HTTP endpoint. Refuses a non-loopback bind with no token at all; on
+/// loopback, a first run creates the token `default` and prints it once.
+fn http_access(args: &RunArgs, home: &Home) -> anyhow::Result<Access> {
+    let loopback = is_loopback(&args.host);
+    if args.allow_unauthenticated {
+        anyhow::ensure!(
+            loopback,
+            "--allow-unauthenticated is for loopback only; `--host {}` would expose every workspace to the network",
+            args.host
+        );
+        tracing::warn!("serving without authentication (loopback only)");
+        return Ok(Access::Anonymous);
+    }
+    let store = home.tokens();
+    let env_token = std::env::var("SWITCHBOARD_TOKEN").ok();
+    let mut tokens = store.token_set(env_token.as_deref())?;
+    if tokens.is_empty() {
+        anyhow::ensure!(
+            loopback,
+            "refusing to serve `--host {}` without a token: create one with `switchboard token create NAME` or set SWITCHBOARD_TOKEN",
+            args.host
+        );
+        let token = store.create("default")?;
+        eprintln!("switchboard: created token `default` (shown once): {token}");
+        tokens = store.token_set(env_token.as_deref())?;
+    }
+    Ok(Access::Tokens(std::sync::Arc::new(tokens)))
+}
+
+/// Serves HTTP until SIGINT/SIGTERM, then stops every workspace's servers.
+async fn serve_http(
+    args: &RunArgs,
+    gateway: std::sync::Arc<Gateway>,
+    access: Access,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .with_context(|| format!("binding {}:{}", args.host, args.port))?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    // Printed whatever the log level: scripts and tests read the address from this line.
+    eprintln!("switchboard: listening on http://{address}/mcp");
+    let workspaces = Workspaces::new(gateway);
+    let shutdown = CancellationToken::new();
+    let router = crate::http::app(
+        workspaces.clone(),
+        access,
+        args.allowed_hosts.clone(),
+        shutdown.clone(),
+    );
+    let signals = tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            let signal = shutdown_signal().await;
+            tracing::info!(signal, "shutting down");
+            shutdown.cancel();
+        }
+    });
+    let outcome = crate::http::serve(listener, router, shutdown)
+        .await
+        .context("serving HTTP");
+    signals.abort();
+    workspaces.shutdown().await;
     outcome
 }
 
 /// Serves until the client closes stdin or a SIGINT/SIGTERM arrives.
 async fn serve_stdio(workspace: std::sync::Arc<Workspace>) -> anyhow::Result<()> {
+    let session = Session::new(WorkspaceSource::Fixed(workspace));
     let service = match pipes() {
-        Ok(pipes) => Session::new(workspace).serve(pipes).await,
-        Err(_) => {
-            Session::new(workspace)
-                .serve(rmcp::transport::stdio())
-                .await
-        }
+        Ok(pipes) => session.serve(pipes).await,
+        Err(_) => session.serve(rmcp::transport::stdio()).await,
     }
     .context("MCP initialization over stdio failed")?;
     tracing::info!("serving MCP on stdio");

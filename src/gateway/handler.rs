@@ -11,28 +11,37 @@ use rmcp::service::{NotificationContext, RequestContext, RoleServer};
 use rmcp::{ErrorData, ServerHandler};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::gateway::Workspace;
 use crate::gateway::tools::{self, MetaTool};
+use crate::gateway::{Workspace, WorkspaceSource};
 
 const INSTRUCTIONS: &str = "Switchboard gives you on-demand access to a catalog of MCP servers. \
 When you need a capability you do not have, call mcp-find with a description of the need, then \
 mcp-add with the best result's name; its tools then appear in your tool list (or call them through \
 mcp-exec). Call mcp-remove when you are done with a server.";
 
-/// One client connection. Cheap to create: everything heavy is behind the workspace's `Arc`.
+/// One client connection. Cheap to create (HTTP makes one per session or, for stateless
+/// requests, per request): everything heavy is behind `Arc`s.
 #[derive(Debug, Clone)]
 pub struct Session {
-    workspace: Arc<Workspace>,
+    source: WorkspaceSource,
     id: u64,
 }
 
 impl Session {
-    pub fn new(workspace: Arc<Workspace>) -> Session {
+    pub fn new(source: WorkspaceSource) -> Session {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Session {
-            workspace,
+            source,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
+    }
+
+    /// The workspace of the request; over HTTP it follows the caller's token, never the
+    /// session id, so a session id cannot open another identity's workspace.
+    fn workspace(&self, extensions: &rmcp::model::Extensions) -> Result<Arc<Workspace>, ErrorData> {
+        self.source.resolve(extensions).ok_or_else(|| {
+            ErrorData::invalid_request("the request carries no authenticated identity", None)
+        })
     }
 }
 
@@ -54,10 +63,11 @@ impl ServerHandler for Session {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let mut tools = self.workspace.gateway().meta_tools().to_vec();
-        tools.extend(self.workspace.tools());
+        let workspace = self.workspace(&context.extensions)?;
+        let mut tools = workspace.gateway().meta_tools().to_vec();
+        tools.extend(workspace.tools());
         Ok(ListToolsResult::with_all_items(tools))
     }
 
@@ -67,16 +77,17 @@ impl ServerHandler for Session {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let workspace = self.workspace(&context.extensions)?;
         let work = async {
             if let Some(meta) = MetaTool::parse(&request.name) {
                 let cx = tools::Context {
-                    workspace: &self.workspace,
+                    workspace: &workspace,
                     session: self.id,
                     peer: &context.peer,
                 };
                 return CallToolResponse::Complete(meta.call(&cx, request.arguments).await);
             }
-            match self.workspace.call(&request.name, request.arguments).await {
+            match workspace.call(&request.name, request.arguments).await {
                 Ok(response) => response,
                 Err(error) => CallToolResponse::Complete(tools::call_failure(&error)),
             }
@@ -89,7 +100,10 @@ impl ServerHandler for Session {
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
-        let mut changes = self.workspace.subscribe();
+        let Ok(workspace) = self.workspace(&context.extensions) else {
+            return;
+        };
+        let mut changes = workspace.subscribe();
         let peer = context.peer;
         let session = self.id;
         // Forwards changes made by the workspace's other sessions; ends with the session.

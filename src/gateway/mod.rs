@@ -13,8 +13,10 @@ mod naming;
 mod reply;
 mod tools;
 mod workspace;
+mod workspaces;
 
 pub use context::{Gateway, Settings};
 pub use handler::Session;
 pub use naming::ExposedToolName;
 pub use workspace::Workspace;
+pub use workspaces::{Identity, WorkspaceSource, Workspaces};

@@ -27,4 +27,8 @@ pub enum Error {
         "`{name}` is not a valid secret name: use letters, digits, `.`, `_` and `-` (for example github.personal_access_token)"
     )]
     BadSecretName { name: String },
+    #[error(
+        "`{name}` is not a valid token name: use letters, digits, `-` and `_` (it also names the workspace)"
+    )]
+    BadTokenName { name: String },
 }

@@ -1,5 +1,6 @@
 //! What the user gives the gateway to pass on to servers, kept under `$SWITCHBOARD_HOME`:
-//! secrets (`secrets.json`, mode 0600) and per-workspace config (`config/<workspace>.json`).
+//! secrets (`secrets.json`, mode 0600), token hashes (`tokens.json`) and per-workspace config
+//! (`config/<workspace>.json`).
 //!
 //! The only writer under the home directory. Secret values live in [`Secret`], whose `Debug`
 //! never shows them; they reach a container's environment and nothing else.
@@ -8,10 +9,12 @@ mod config;
 mod error;
 mod file;
 mod secrets;
+mod tokens;
 
 pub use config::ConfigStore;
 pub use error::Error;
 pub use secrets::{Secret, SecretStore, Secrets, env_name};
+pub use tokens::{TokenSet, TokenStore};
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +38,10 @@ impl Home {
 
     pub fn secrets(&self) -> SecretStore {
         SecretStore::new(self.0.join("secrets.json"))
+    }
+
+    pub fn tokens(&self) -> TokenStore {
+        TokenStore::new(self.0.join("tokens.json"))
     }
 
     pub fn config(&self, workspace: &str) -> ConfigStore {

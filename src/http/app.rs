@@ -1,0 +1,79 @@
+//! The axum application and its server loop.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use tokio_util::sync::CancellationToken;
+
+use crate::gateway::{Session, WorkspaceSource, Workspaces};
+use crate::store::TokenSet;
+
+/// Who may call `/mcp`.
+#[derive(Debug, Clone)]
+pub enum Access {
+    /// Any request with one of these tokens, as the token's name.
+    Tokens(Arc<TokenSet>),
+    /// Anyone, as `anonymous` (loopback only; `--allow-unauthenticated`).
+    Anonymous,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    pub(crate) access: Access,
+    pub(crate) allowed_hosts: Arc<Vec<String>>,
+}
+
+/// The router: `/mcp` behind the host and bearer checks, `/healthz` open.
+pub fn app(
+    workspaces: Arc<Workspaces>,
+    access: Access,
+    allowed_hosts: Vec<String>,
+    shutdown: CancellationToken,
+) -> Router {
+    let mut hosts: Vec<String> = crate::http::LOOPBACK_HOSTS
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+    hosts.extend(allowed_hosts.iter().cloned());
+    let config = StreamableHttpServerConfig::default()
+        .with_cancellation_token(shutdown.child_token())
+        .with_allowed_hosts(hosts);
+    let source = WorkspaceSource::PerIdentity(workspaces);
+    let service = StreamableHttpService::new(
+        move || Ok(Session::new(source.clone())),
+        Arc::new(LocalSessionManager::default()),
+        config,
+    );
+    let state = AppState {
+        access,
+        allowed_hosts: Arc::new(allowed_hosts),
+    };
+    let mcp = Router::new()
+        .nest_service("/mcp", service)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::auth::check,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::http::hosts::check,
+        ));
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(mcp)
+}
+
+/// Serves until `shutdown` is cancelled, then lets open requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+}
