@@ -207,3 +207,54 @@ async fn requests_without_a_valid_token_or_for_other_hosts_are_refused() {
     assert!(bad_host.text().await.unwrap().contains("--allowed-hosts"));
     tokio::time::sleep(Duration::from_millis(10)).await;
 }
+
+/// Protocol 2026-07-28 clients have no session: they learn of `mcp-add` through
+/// `subscriptions/listen`, and only for their own workspace.
+#[tokio::test]
+async fn stateless_clients_get_list_changed_through_listen() {
+    use rmcp::model::{ProtocolVersion, ServerNotification, SubscriptionFilter};
+    use rmcp::service::{ClientLifecycleMode, ClientServiceExt};
+
+    let gw = HttpGateway::start(&["carol"]).await;
+    let config = StreamableHttpClientTransportConfig::with_uri(gw.url.clone())
+        .auth_header(gw.tokens[0].clone());
+    let lifecycle = ClientLifecycleMode::Discover {
+        preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+    };
+    let info = ClientConfig::new(
+        ClientCapabilities::default(),
+        Implementation::new("stateless-test", "0"),
+    );
+    let client = tokio::time::timeout(
+        STEP,
+        info.serve_with_lifecycle(
+            StreamableHttpClientTransport::from_config(config),
+            lifecycle,
+        ),
+    )
+    .await
+    .unwrap()
+    .expect("server/discover");
+    let mut subscription = client
+        .listen(SubscriptionFilter::builder().tools_list_changed().build())
+        .await
+        .expect("subscriptions/listen");
+    let added = client
+        .call_tool(call("mcp-add", json!({"name": "echo"})))
+        .await
+        .unwrap();
+    assert_eq!(added.is_error, Some(false));
+    let notification = tokio::time::timeout(STEP, subscription.next())
+        .await
+        .expect("a notification in time");
+    assert!(
+        matches!(
+            notification,
+            Ok(Some(ServerNotification::ToolListChangedNotification(_)))
+        ),
+        "{notification:?}"
+    );
+    let tools = client.list_all_tools().await.unwrap();
+    assert!(tools.iter().any(|t| t.name == "add"));
+    let _ = client.cancel().await;
+}
