@@ -258,3 +258,22 @@ async fn stateless_clients_get_list_changed_through_listen() {
     assert!(tools.iter().any(|t| t.name == "add"));
     let _ = client.cancel().await;
 }
+
+/// The Python `mcp` SDK over streamable HTTP (the session-based protocol era) with a token.
+#[tokio::test]
+async fn python_sdk_drives_the_whole_path_over_http() {
+    let gw = HttpGateway::start(&["py"]).await;
+    let script = switchboard_testsupport::repo_root().join("tests/interop/mcp_path.py");
+    let out = tokio::process::Command::new("python3")
+        .arg(&script)
+        .args(["http", &gw.url, &gw.tokens[0]])
+        .output()
+        .await
+        .expect("python3 runs (install the SDK with `pip install mcp`)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("interop ok"),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -6,9 +6,10 @@ use crate::common::fixture_catalog;
 #[test]
 fn python_sdk_finds_adds_calls_and_removes_over_stdio() {
     let catalog = fixture_catalog();
-    let script = switchboard_testsupport::repo_root().join("tests/interop/stdio_path.py");
+    let script = switchboard_testsupport::repo_root().join("tests/interop/mcp_path.py");
     let out = Command::new("python3")
         .arg(&script)
+        .arg("stdio")
         .arg(env!("CARGO_BIN_EXE_switchboard"))
         .arg(&catalog)
         .env("SWITCHBOARD_HOME", tempfile::tempdir().unwrap().path())

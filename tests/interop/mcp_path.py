@@ -1,6 +1,7 @@
-"""Interop: the Python `mcp` SDK (2.x) drives switchboard over stdio through the whole path.
+"""Interop: the Python `mcp` SDK (2.x) drives switchboard through the whole path.
 
-Usage: python3 stdio_path.py SWITCHBOARD_BINARY CATALOG_PATH
+Usage: python3 mcp_path.py stdio SWITCHBOARD_BINARY CATALOG_PATH
+       python3 mcp_path.py http URL TOKEN
 Prints "interop ok" and exits 0 on success; any failed check raises.
 """
 
@@ -12,6 +13,9 @@ import sys
 import anyio
 from mcp import ClientSession, StdioServerParameters, types
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+import contextlib
 
 def field(obj, snake, camel):
     """The SDK renamed result fields to snake_case in 2.x; accept either spelling."""
@@ -30,7 +34,20 @@ def managed_containers(server):
     return out.stdout.split()
 
 
-async def main(binary, catalog):
+@contextlib.asynccontextmanager
+async def connect(mode, first, second):
+    """(read, write) streams to the gateway over stdio or streamable HTTP."""
+    if mode == "stdio":
+        params = StdioServerParameters(command=first, args=["run", "--catalog", second])
+        async with stdio_client(params) as (read, write):
+            yield read, write
+    else:
+        client = create_mcp_http_client(headers={"Authorization": f"Bearer {second}"})
+        async with client, streamable_http_client(first, http_client=client) as streams:
+            yield streams[0], streams[1]
+
+
+async def main(mode, first, second):
     changed = anyio.Event()
     changes = 0
 
@@ -48,8 +65,7 @@ async def main(binary, catalog):
             await changed.wait()
         changed = anyio.Event()
 
-    params = StdioServerParameters(command=binary, args=["run", "--catalog", catalog])
-    async with stdio_client(params) as (read, write):
+    async with connect(mode, first, second) as (read, write):
         async with ClientSession(read, write, message_handler=on_message) as session:
             init = await session.initialize()
             assert field(init.capabilities.tools, 'list_changed', 'listChanged') is True, init.capabilities
@@ -89,4 +105,4 @@ async def main(binary, catalog):
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3]))
