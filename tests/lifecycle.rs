@@ -140,3 +140,24 @@ async fn create_idle(docker: &bollard::Docker, image: &str, gateway: &str) -> St
         .unwrap();
     id
 }
+
+#[tokio::test]
+async fn idle_servers_stop_and_start_again_on_the_next_call() {
+    let gw = TestGateway::start(&fixture_catalog(), &["--idle-timeout", "1"]).await;
+    let added = gw.call("mcp-add", json!({"name": "echo"})).await;
+    assert_eq!(added.is_error, Some(false), "{}", text(&added));
+    // A call in flight keeps the server: a sleep longer than the timeout still completes.
+    let slept = gw.call("sleep", json!({"ms": 1500})).await;
+    assert_eq!(text(&slept), "slept 1500 ms");
+    eventually("the idle container is stopped", || async {
+        gw.containers(Some("echo")).await.is_empty()
+    })
+    .await;
+    assert!(
+        gw.tool_names().await.contains(&"echo".to_string()),
+        "the tools stay registered"
+    );
+    let echoed = gw.call("echo", json!({"text": "awake"})).await;
+    assert_eq!(text(&echoed), "awake");
+    assert_eq!(gw.containers(Some("echo")).await.len(), 1);
+}

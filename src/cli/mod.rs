@@ -80,6 +80,10 @@ struct RunArgs {
     /// Seconds a missing image may take to pull.
     #[arg(long, default_value_t = 300)]
     pull_timeout: u64,
+    /// Seconds without a call after which a server's container is stopped (0: never); its
+    /// tools stay, and the next call starts it again.
+    #[arg(long, default_value_t = 600)]
+    idle_timeout: u64,
     /// Extra Host names to serve over HTTP (comma-separated; loopback names always pass), for
     /// container and VM deployments.
     #[arg(long, value_delimiter = ',', env = "SWITCHBOARD_ALLOWED_HOSTS")]

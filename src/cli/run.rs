@@ -37,7 +37,15 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
             // Stdio serves one client, in one workspace (`default` unless `--workspace` says
             // otherwise), whose saved config `switchboard config --workspace` edits.
             let workspace = Workspace::new(args.workspace.clone(), gateway.clone());
+            let sweeper = idle_sweeper(args.idle_timeout, {
+                let workspace = workspace.clone();
+                move |idle| {
+                    let workspace = workspace.clone();
+                    async move { workspace.stop_idle(idle).await }
+                }
+            });
             let outcome = serve_stdio(workspace.clone()).await;
+            sweeper.abort();
             workspace.shutdown().await;
             outcome
         }
@@ -89,6 +97,13 @@ async fn serve_http(
     // Printed whatever the log level: scripts and tests read the address from this line.
     eprintln!("switchboard: listening on http://{address}/mcp");
     let workspaces = Workspaces::new(gateway);
+    let sweeper = idle_sweeper(args.idle_timeout, {
+        let workspaces = workspaces.clone();
+        move |idle| {
+            let workspaces = workspaces.clone();
+            async move { workspaces.stop_idle(idle).await }
+        }
+    });
     let shutdown = CancellationToken::new();
     let router = crate::http::app(
         workspaces.clone(),
@@ -108,8 +123,33 @@ async fn serve_http(
         .await
         .context("serving HTTP");
     signals.abort();
+    sweeper.abort();
     workspaces.shutdown().await;
     outcome
+}
+
+/// Every so often (a quarter of the timeout, at most 30 s) stops servers idle for
+/// `idle_seconds`; zero disables it.
+fn idle_sweeper<F, Fut>(idle_seconds: u64, stop_idle: F) -> tokio::task::JoinHandle<()>
+where
+    F: Fn(std::time::Duration) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = usize> + Send,
+{
+    tokio::spawn(async move {
+        if idle_seconds == 0 {
+            return;
+        }
+        let idle = std::time::Duration::from_secs(idle_seconds);
+        let every = (idle / 4).clamp(
+            std::time::Duration::from_millis(250),
+            std::time::Duration::from_secs(30),
+        );
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            stop_idle(idle).await;
+        }
+    })
 }
 
 /// Serves until the client closes stdin or a SIGINT/SIGTERM arrives.

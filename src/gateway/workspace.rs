@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use rmcp::model::{CallToolRequestParams, CallToolResponse, JsonObject, Tool};
 use tokio::sync::broadcast;
@@ -393,7 +394,7 @@ impl Workspace {
         exposed: &str,
         arguments: Option<JsonObject>,
     ) -> Result<CallToolResponse, CallError> {
-        let (server, upstream_name, upstream) = {
+        let (server, upstream_name, upstream, mut in_flight) = {
             let state = self.read();
             let route = ExposedToolName::new(exposed).and_then(|n| state.routes.get(&n));
             let Some(route) = route else {
@@ -406,12 +407,24 @@ impl Workspace {
                 .servers
                 .get(&route.server)
                 .and_then(|a| a.upstream.clone());
-            (route.server.clone(), route.upstream_name.clone(), upstream)
+            // Taken under the lock: the idle sweep checks it under the same lock.
+            let in_flight = upstream.as_ref().map(|u| u.begin());
+            (
+                route.server.clone(),
+                route.upstream_name.clone(),
+                upstream,
+                in_flight,
+            )
         };
         let upstream = match upstream {
             Some(upstream) if !upstream.is_closed() => upstream,
-            stale => self.restart(&server, stale).await?,
+            stale => {
+                let upstream = self.restart(&server, stale).await?;
+                in_flight = Some(upstream.begin());
+                upstream
+            }
         };
+        let _in_flight = in_flight;
         let mut params = CallToolRequestParams::new(upstream_name);
         params.arguments = arguments;
         match upstream.call(params).await {
@@ -479,6 +492,32 @@ impl Workspace {
             }
         }
         self.shutdown_upstream(dead).await;
+    }
+
+    /// Stops servers that had no call for `idle`; their tools stay registered and the next
+    /// call starts them again. Returns how many were stopped.
+    pub async fn stop_idle(&self, idle: Duration) -> usize {
+        let _op = self.ops.lock().await;
+        let stopped: Vec<(ServerName, Arc<Upstream>)> = {
+            let mut state = self.write();
+            state
+                .servers
+                .iter_mut()
+                .filter(|(_, added)| {
+                    added
+                        .upstream
+                        .as_ref()
+                        .and_then(|u| u.idle_for())
+                        .is_some_and(|d| d >= idle)
+                })
+                .filter_map(|(name, added)| added.upstream.take().map(|u| (name.clone(), u)))
+                .collect()
+        };
+        for (server, upstream) in &stopped {
+            tracing::info!(server = %server, workspace = %self.id, "stopping idle server");
+            self.shutdown_upstream(upstream).await;
+        }
+        stopped.len()
     }
 
     /// Stops every server of the workspace; used at shutdown.

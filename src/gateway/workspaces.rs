@@ -46,6 +46,20 @@ impl Workspaces {
             .clone()
     }
 
+    /// Stops every workspace's idle servers; a workspace nobody used for `idle` ends up with
+    /// no container at all.
+    pub async fn stop_idle(&self, idle: std::time::Duration) -> usize {
+        let all: Vec<Arc<Workspace>> = {
+            let by_name = self.by_name.lock().unwrap_or_else(|e| e.into_inner());
+            by_name.values().cloned().collect()
+        };
+        let mut stopped = 0;
+        for workspace in all {
+            stopped += workspace.stop_idle(idle).await;
+        }
+        stopped
+    }
+
     /// Stops every server of every workspace; used at shutdown.
     pub async fn shutdown(&self) {
         let all: Vec<Arc<Workspace>> = {

@@ -1,6 +1,8 @@
 //! One upstream server: its container, the rmcp client over the container's stdio, its tools.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rmcp::ServiceExt;
 use rmcp::model::{
@@ -21,6 +23,25 @@ pub struct Upstream {
     /// Secret values of the container, scrubbed from its stderr before anyone sees it.
     secrets: Vec<String>,
     tools: Vec<Tool>,
+    /// Calls under way, and when the last one ended: an idle server may be stopped.
+    activity: Arc<Activity>,
+}
+
+#[derive(Debug)]
+struct Activity {
+    in_flight: AtomicUsize,
+    last_used: Mutex<Instant>,
+}
+
+/// Marks a call as under way for as long as it lives; see [`Upstream::begin`].
+#[derive(Debug)]
+pub struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        *self.0.last_used.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl std::fmt::Debug for Upstream {
@@ -74,6 +95,10 @@ impl Upstream {
                 stderr,
                 secrets,
                 tools,
+                activity: Arc::new(Activity {
+                    in_flight: AtomicUsize::new(0),
+                    last_used: Mutex::new(Instant::now()),
+                }),
             }),
             Err(error) => {
                 docker.remove(&container).await;
@@ -89,6 +114,27 @@ impl Upstream {
     /// The tools the server listed at start-up, with their upstream names.
     pub fn tools(&self) -> &[Tool] {
         &self.tools
+    }
+
+    /// Counts a call as under way until the guard drops; take it before letting go of any
+    /// lock under which the upstream was chosen, so an idle sweep never stops it mid-call.
+    pub fn begin(&self) -> InFlight {
+        self.activity.in_flight.fetch_add(1, Ordering::SeqCst);
+        InFlight(self.activity.clone())
+    }
+
+    /// How long the server has had no call, or `None` while one is under way.
+    pub fn idle_for(&self) -> Option<Duration> {
+        if self.activity.in_flight.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        Some(
+            self.activity
+                .last_used
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .elapsed(),
+        )
     }
 
     /// Whether the connection has closed, e.g. because the server crashed.

@@ -6,5 +6,5 @@
 mod connection;
 mod error;
 
-pub use connection::Upstream;
+pub use connection::{InFlight, Upstream};
 pub use error::Error;
