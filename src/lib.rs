@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod cli;
 pub mod gateway;
 pub mod http;
+pub mod metrics;
 pub mod runtime;
 pub mod store;
 pub mod upstream;

@@ -167,6 +167,26 @@ async fn tokens_are_workspaces_and_never_see_each_other() {
         "bob cannot reach alice's tools"
     );
 
+    // The counters saw it all.
+    let base = gw.url.trim_end_matches("/mcp").to_string();
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        "switchboard_live_containers 2",
+        "switchboard_add_seconds_count 2",
+        r#"switchboard_tool_calls_total{server="echo",outcome="ok"} 1"#,
+        r#"switchboard_tool_calls_total{server="collide",outcome="ok"} 1"#,
+    ] {
+        assert!(
+            metrics.contains(expected),
+            "{expected} missing from:\n{metrics}"
+        );
+    }
+
     let _ = alice.cancel().await;
     let _ = bob.cancel().await;
 }

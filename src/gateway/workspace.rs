@@ -231,8 +231,19 @@ impl Workspace {
         Ok(())
     }
 
+    /// Servers of this workspace with a live connection (for the live-containers gauge).
+    pub fn live(&self) -> usize {
+        let state = self.read();
+        state
+            .servers
+            .values()
+            .filter(|a| a.upstream.as_ref().is_some_and(|u| !u.is_closed()))
+            .count()
+    }
+
     /// Starts `name` and registers its tools; `origin` is the asking session.
     pub async fn add(&self, name: &str, origin: u64) -> Result<AddOutcome, AddError> {
+        let started = std::time::Instant::now();
         let _op = self.ops.lock().await;
         if self.is_added(name) {
             return Ok(AddOutcome {
@@ -270,6 +281,7 @@ impl Workspace {
             tools
         };
         tracing::info!(server = name, workspace = %self.id, tools = tools.len(), "server added");
+        self.gateway.metrics.added(started.elapsed());
         self.announce(origin);
         Ok(AddOutcome {
             tools,
@@ -427,7 +439,10 @@ impl Workspace {
         let _in_flight = in_flight;
         let mut params = CallToolRequestParams::new(upstream_name);
         params.arguments = arguments;
-        match upstream.call(params).await {
+        let outcome = upstream.call(params).await;
+        let ok = matches!(&outcome, Ok(CallToolResponse::Complete(r)) if r.is_error != Some(true));
+        self.gateway.metrics.tool_call(server.as_str(), ok);
+        match outcome {
             Err(error @ upstream::Error::Closed { .. }) => {
                 self.forget(&server, &upstream).await;
                 Err(CallError::Upstream(error))

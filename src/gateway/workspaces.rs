@@ -29,6 +29,10 @@ pub struct Workspaces {
 }
 
 impl Workspaces {
+    pub fn gateway(&self) -> &Arc<Gateway> {
+        &self.gateway
+    }
+
     pub fn new(gateway: Arc<Gateway>) -> Arc<Workspaces> {
         Arc::new(Workspaces {
             gateway,
@@ -44,6 +48,12 @@ impl Workspaces {
             .entry(identity.0.clone())
             .or_insert_with(|| Workspace::new(identity.0.clone(), self.gateway.clone()))
             .clone()
+    }
+
+    /// Live server connections across all workspaces.
+    pub fn live(&self) -> usize {
+        let by_name = self.by_name.lock().unwrap_or_else(|e| e.into_inner());
+        by_name.values().map(|w| w.live()).sum()
     }
 
     /// Stops every workspace's idle servers; a workspace nobody used for `idle` ends up with

@@ -24,9 +24,11 @@ pub enum Access {
 pub(crate) struct AppState {
     pub(crate) access: Access,
     pub(crate) allowed_hosts: Arc<Vec<String>>,
+    pub(crate) workspaces: Arc<Workspaces>,
 }
 
-/// The router: `/mcp` behind the host and bearer checks, `/healthz` open.
+/// The router: `/mcp` behind the bearer check; `/healthz` and `/metrics` without it; all of it
+/// behind the Host/Origin check.
 pub fn app(
     workspaces: Arc<Workspaces>,
     access: Access,
@@ -41,7 +43,7 @@ pub fn app(
     let config = StreamableHttpServerConfig::default()
         .with_cancellation_token(shutdown.child_token())
         .with_allowed_hosts(hosts);
-    let source = WorkspaceSource::PerIdentity(workspaces);
+    let source = WorkspaceSource::PerIdentity(workspaces.clone());
     let service = StreamableHttpService::new(
         move || Ok(Session::new(source.clone())),
         Arc::new(LocalSessionManager::default()),
@@ -50,20 +52,41 @@ pub fn app(
     let state = AppState {
         access,
         allowed_hosts: Arc::new(allowed_hosts),
+        workspaces,
     };
-    let mcp = Router::new()
-        .nest_service("/mcp", service)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::http::auth::check,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            crate::http::hosts::check,
-        ));
-    Router::new()
+    let mcp =
+        Router::new()
+            .nest_service("/mcp", service)
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::http::auth::check,
+            ));
+    let open = Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .merge(mcp)
+        .route("/metrics", get(metrics))
+        .with_state(state.clone());
+    open.merge(mcp).layer(axum::middleware::from_fn_with_state(
+        state,
+        crate::http::hosts::check,
+    ))
+}
+
+/// Prometheus text exposition.
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> impl axum::response::IntoResponse {
+    let text = state
+        .workspaces
+        .gateway()
+        .metrics
+        .render(state.workspaces.live());
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
 }
 
 /// Serves until `shutdown` is cancelled, then lets open requests finish.

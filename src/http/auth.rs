@@ -34,6 +34,7 @@ pub(crate) async fn check(
             .map(|c| c.0);
         let presented = request.headers().contains_key(header::AUTHORIZATION);
         tracing::warn!(?peer, presented, "rejected an unauthenticated MCP request");
+        state.workspaces.gateway().metrics.request("unauthorized");
         return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer realm=\"switchboard\"")],
@@ -42,5 +43,6 @@ pub(crate) async fn check(
             .into_response();
     };
     request.extensions_mut().insert(Identity(identity));
+    state.workspaces.gateway().metrics.request("ok");
     next.run(request).await
 }

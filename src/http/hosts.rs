@@ -32,6 +32,7 @@ pub(crate) async fn check(State(state): State<AppState>, request: Request, next:
     match refusal(&state.allowed_hosts, request.headers()) {
         Some(reason) => {
             tracing::info!(reason, "refused a request for a host we do not serve");
+            state.workspaces.gateway().metrics.request("forbidden");
             (StatusCode::FORBIDDEN, reason).into_response()
         }
         None => next.run(request).await,
