@@ -1,106 +1,14 @@
 //! The HTTP transport with real clients on loopback: tokens, workspace isolation, Host checks.
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::json;
-use tokio::io::AsyncBufReadExt;
 
-use crate::common::{STEP, fixture_catalog};
-
-/// `switchboard run --transport http --port 0` with its own home and the given tokens.
-struct HttpGateway {
-    child: tokio::process::Child,
-    url: String,
-    tokens: Vec<String>,
-    _home: tempfile::TempDir,
-}
-
-impl HttpGateway {
-    async fn start(token_names: &[&str]) -> HttpGateway {
-        let catalog = fixture_catalog();
-        let home = tempfile::tempdir().unwrap();
-        let tokens = token_names
-            .iter()
-            .map(|name| {
-                let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
-                    .args(["token", "create", name])
-                    .env("SWITCHBOARD_HOME", home.path())
-                    .output()
-                    .unwrap();
-                assert!(
-                    out.status.success(),
-                    "{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                String::from_utf8(out.stdout).unwrap().trim().to_string()
-            })
-            .collect();
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
-            .args(["run", "--transport", "http", "--port", "0", "--catalog"])
-            .arg(&catalog)
-            .env("SWITCHBOARD_HOME", home.path())
-            .env_remove("SWITCHBOARD_TOKEN")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
-        let url = tokio::time::timeout(STEP, async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(url) = line.strip_prefix("switchboard: listening on ") {
-                    return url.to_string();
-                }
-            }
-            panic!("the gateway exited before listening");
-        })
-        .await
-        .expect("the gateway listens");
-        // Keep draining stderr so the gateway never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        HttpGateway {
-            child,
-            url,
-            tokens,
-            _home: home,
-        }
-    }
-
-    async fn client(
-        &self,
-        token: &str,
-    ) -> rmcp::service::RunningService<rmcp::service::RoleClient, ClientConfig> {
-        let config = StreamableHttpClientTransportConfig::with_uri(self.url.clone())
-            .auth_header(token.to_string());
-        let transport = StreamableHttpClientTransport::from_config(config);
-        let info = ClientConfig::new(
-            ClientCapabilities::default(),
-            Implementation::new("http-test", "0"),
-        );
-        tokio::time::timeout(STEP, info.serve(transport))
-            .await
-            .unwrap()
-            .expect("initialize over HTTP")
-    }
-}
-
-impl Drop for HttpGateway {
-    fn drop(&mut self) {
-        let pid = self.child.id();
-        let _ = self.child.start_kill();
-        if let Some(pid) = pid {
-            let _ = switchboard_testsupport::block_on(
-                switchboard_testsupport::remove_containers_of_pid(pid),
-            );
-        }
-    }
-}
+use crate::common::STEP;
+use crate::common::http::HttpGateway;
 
 fn call(name: &str, arguments: serde_json::Value) -> CallToolRequestParams {
     let mut params = CallToolRequestParams::new(name.to_string());
@@ -296,4 +204,126 @@ async fn python_sdk_drives_the_whole_path_over_http() {
         "stdout:\n{stdout}\nstderr:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Counts `tools/list_changed` for one HTTP client.
+#[derive(Clone)]
+struct Counter(std::sync::Arc<std::sync::atomic::AtomicUsize>, ClientConfig);
+
+impl rmcp::ClientHandler for Counter {
+    fn get_info(&self) -> ClientConfig {
+        self.1.clone()
+    }
+
+    async fn on_tool_list_changed(
+        &self,
+        _context: rmcp::service::NotificationContext<rmcp::service::RoleClient>,
+    ) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// 20 clients at once, each with its own token and its own server: each sees only its own
+/// tools, its own container and its own notifications; at the end no container is left.
+#[tokio::test]
+async fn twenty_clients_stay_isolated_under_load() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use rmcp::ServiceExt;
+    use rmcp::transport::StreamableHttpClientTransport;
+    use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+
+    const CLIENTS: usize = 20;
+    const CALLS: usize = 50;
+    crate::common::fixture_catalog();
+    let dir = tempfile::tempdir().unwrap();
+    let mut catalog = String::from("registry:\n");
+    for i in 0..CLIENTS {
+        catalog.push_str(&format!(
+            "  echo-{i}:\n    title: Echo {i}\n    description: Echo fixture number {i}\n    type: server\n    image: switchboard-fixture:latest\n    command: [echo, \"--client={i}\"]\n    disableNetwork: true\n"
+        ));
+    }
+    let catalog_path = dir.path().join("catalog.yaml");
+    std::fs::write(&catalog_path, catalog).unwrap();
+    let names: Vec<String> = (0..CLIENTS).map(|i| format!("client-{i}")).collect();
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let gw = HttpGateway::start_with(&catalog_path, &name_refs, &["--idle-timeout", "0"]).await;
+
+    let mut tasks = Vec::new();
+    for i in 0..CLIENTS {
+        let url = gw.url.clone();
+        let token = gw.tokens[i].clone();
+        tasks.push(tokio::spawn(async move {
+            let config = StreamableHttpClientTransportConfig::with_uri(url).auth_header(token);
+            let changes = std::sync::Arc::new(AtomicUsize::new(0));
+            let info = ClientConfig::new(
+                ClientCapabilities::default(),
+                Implementation::new(format!("load-{i}"), "0"),
+            );
+            let client = Counter(changes.clone(), info)
+                .serve(StreamableHttpClientTransport::from_config(config))
+                .await
+                .expect("initialize");
+            let added = client
+                .call_tool(call("mcp-add", json!({"name": format!("echo-{i}")})))
+                .await
+                .unwrap();
+            assert_eq!(added.is_error, Some(false), "client {i}: {added:?}");
+            let got = client.call_tool(call("info", json!({}))).await.unwrap();
+            let args = got.structured_content.unwrap()["args"].clone();
+            assert!(
+                args.as_array()
+                    .unwrap()
+                    .contains(&json!(format!("--client={i}"))),
+                "client {i} reached {args}"
+            );
+            for k in 0..CALLS {
+                let text = format!("{i}-{k}");
+                let echoed = client
+                    .call_tool(call("echo", json!({"text": text})))
+                    .await
+                    .unwrap();
+                assert_eq!(echoed.content[0].as_text().unwrap().text, text);
+            }
+            let tools = client.list_all_tools().await.unwrap();
+            assert_eq!(
+                tools.len(),
+                5 + 6,
+                "client {i} sees only the meta-tools and its own server's"
+            );
+            assert!(
+                tools.iter().all(|t| !t.name.contains("__")),
+                "no other server's tools collided in"
+            );
+            let deadline = tokio::time::Instant::now() + STEP;
+            while changes.load(Ordering::SeqCst) < 1 && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            assert_eq!(
+                changes.load(Ordering::SeqCst),
+                1,
+                "client {i} got exactly its own list_changed"
+            );
+            let removed = client
+                .call_tool(call("mcp-remove", json!({"name": format!("echo-{i}")})))
+                .await
+                .unwrap();
+            assert_eq!(removed.is_error, Some(false));
+            let _ = client.cancel().await;
+        }));
+    }
+    for task in tasks {
+        task.await.expect("a client task failed");
+    }
+    let pid = gw.pid().expect("gateway pid").to_string();
+    let left: Vec<_> = switchboard_testsupport::managed_containers()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(_, l)| {
+            l.get("io.switchboard.gateway")
+                .is_some_and(|g| g.split(':').nth(1) == Some(pid.as_str()))
+        })
+        .collect();
+    assert!(left.is_empty(), "containers left: {left:?}");
 }

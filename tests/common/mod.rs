@@ -4,6 +4,8 @@
 //! stderr; on drop it kills the process and removes any container labelled with its pid, so a
 //! failing test leaves nothing behind.
 
+pub(crate) mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
