@@ -327,3 +327,98 @@ async fn twenty_clients_stay_isolated_under_load() {
         .collect();
     assert!(left.is_empty(), "containers left: {left:?}");
 }
+
+/// Malformed and hostile requests get an HTTP or JSON-RPC error, never a crash, and never a
+/// way into another identity's session.
+#[tokio::test]
+async fn bad_requests_are_answered_and_sessions_stay_with_their_token() {
+    let gw = HttpGateway::start(&["alice", "bob"]).await;
+    let http = reqwest::Client::new();
+    let post = |token: &str, session: Option<&str>, body: String| {
+        let mut request = http
+            .post(&gw.url)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-06-18")
+            .body(body);
+        if let Some(session) = session {
+            request = request.header("mcp-session-id", session);
+        }
+        request.send()
+    };
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}});
+    let opened = post(&gw.tokens[0], None, initialize.to_string())
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), 200);
+    let session = opened.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    drop(opened);
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string();
+    post(&gw.tokens[0], Some(&session), initialized)
+        .await
+        .unwrap();
+
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}).to_string();
+    let stolen = post(&gw.tokens[1], Some(&session), list.clone())
+        .await
+        .unwrap();
+    assert_eq!(stolen.status(), 404, "bob must not use alice's session");
+    let unknown_session = post(&gw.tokens[0], Some("no-such-session"), list.clone())
+        .await
+        .unwrap();
+    assert!(
+        unknown_session.status().is_client_error(),
+        "{}",
+        unknown_session.status()
+    );
+
+    let unknown_method = json!({"jsonrpc": "2.0", "id": 3, "method": "no/such/method"}).to_string();
+    let answer = post(&gw.tokens[0], Some(&session), unknown_method)
+        .await
+        .unwrap();
+    let text = answer.text().await.unwrap();
+    assert!(text.contains("-32601"), "method not found expected: {text}");
+
+    let not_json = post(&gw.tokens[0], Some(&session), "{not json".to_string())
+        .await
+        .unwrap();
+    assert!(
+        not_json.status().is_client_error() || not_json.text().await.unwrap().contains("-32700")
+    );
+    let batch = json!([{"jsonrpc": "2.0", "id": 4, "method": "ping"}]).to_string();
+    let batched = post(&gw.tokens[0], Some(&session), batch).await.unwrap();
+    let status = batched.status();
+    let text = batched.text().await.unwrap();
+    assert!(
+        status.is_client_error() || text.contains("error"),
+        "a batch is refused: {status} {text}"
+    );
+    let huge = format!(
+        "{{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\",\"params\":{{\"pad\":\"{}\"}}}}",
+        "x".repeat(16 << 20)
+    );
+    // Refused with 413, or, if the server stops reading first, with the connection closed.
+    match post(&gw.tokens[0], Some(&session), huge).await {
+        Ok(oversized) => assert_eq!(oversized.status(), 413, "oversized bodies are refused"),
+        Err(error) => assert!(error.is_request(), "{error}"),
+    }
+
+    let base = gw.url.trim_end_matches("/mcp").to_string();
+    assert_eq!(
+        http.get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "still serving"
+    );
+    let alice = gw.client(&gw.tokens[0]).await;
+    assert_eq!(alice.list_all_tools().await.unwrap().len(), 5);
+    let _ = alice.cancel().await;
+}

@@ -23,6 +23,9 @@ pub enum Access {
 #[derive(Debug, Clone)]
 pub(crate) struct AppState {
     pub(crate) access: Access,
+    /// MCP session id -> the identity that opened it: a session is only usable with the
+    /// token that created it.
+    pub(crate) sessions: Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
     pub(crate) allowed_hosts: Arc<Vec<String>>,
     pub(crate) workspaces: Arc<Workspaces>,
 }
@@ -51,6 +54,7 @@ pub fn app(
     );
     let state = AppState {
         access,
+        sessions: Arc::default(),
         allowed_hosts: Arc::new(allowed_hosts),
         workspaces,
     };

@@ -42,7 +42,49 @@ pub(crate) async fn check(
         )
             .into_response();
     };
-    request.extensions_mut().insert(Identity(identity));
+    // A session belongs to the token that opened it; to anyone else it does not exist.
+    let session = request
+        .headers()
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if let Some(session) = &session {
+        let owner = state
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(session)
+            .cloned();
+        if owner.is_some_and(|owner| owner != identity) {
+            tracing::warn!(identity, "refused a request for another identity's session");
+            state.workspaces.gateway().metrics.request("forbidden");
+            return (StatusCode::NOT_FOUND, "session not found").into_response();
+        }
+        if request.method() == axum::http::Method::DELETE {
+            state
+                .sessions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(session);
+        }
+    }
+    request.extensions_mut().insert(Identity(identity.clone()));
     state.workspaces.gateway().metrics.request("ok");
-    next.run(request).await
+    let response = next.run(request).await;
+    if let Some(created) = response
+        .headers()
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
+        state
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(created.to_string())
+            .or_insert(identity);
+    }
+    response
 }
+
+/// The MCP session header of streamable HTTP.
+const SESSION_HEADER: &str = "mcp-session-id";
