@@ -194,7 +194,7 @@ async fn python_sdk_drives_the_whole_path_over_http() {
     let script = switchboard_testsupport::repo_root().join("tests/interop/mcp_path.py");
     let out = tokio::process::Command::new("python3")
         .arg(&script)
-        .args(["http", &gw.url, &gw.tokens[0]])
+        .args(["http", &gw.url, &gw.tokens[0], "py"])
         .output()
         .await
         .expect("python3 runs (install the SDK with `pip install mcp`)");

@@ -1,7 +1,7 @@
 """Interop: the Python `mcp` SDK (2.x) drives switchboard through the whole path.
 
 Usage: python3 mcp_path.py stdio SWITCHBOARD_BINARY CATALOG_PATH
-       python3 mcp_path.py http URL TOKEN
+       python3 mcp_path.py http URL TOKEN WORKSPACE   (the token's name)
 Prints "interop ok" and exits 0 on success; any failed check raises.
 """
 
@@ -9,6 +9,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import uuid
 
 import anyio
 from mcp import ClientSession, StdioServerParameters, types
@@ -22,13 +23,18 @@ def field(obj, snake, camel):
     return getattr(obj, snake) if hasattr(obj, snake) else getattr(obj, camel)
 
 
+# The workspace whose containers this run checks; set in __main__.
+WORKSPACE = ""
+
 META_TOOLS = ["mcp-find", "mcp-add", "mcp-remove", "mcp-config-set", "mcp-exec"]
 
 
 def managed_containers(server):
+    """This run's containers of `server`: other tests run gateways at the same time."""
     out = subprocess.run(
         ["docker", "ps", "-aq", "--filter", "label=io.switchboard.managed=true",
-         "--filter", f"label=io.switchboard.server={server}"],
+         "--filter", f"label=io.switchboard.server={server}",
+         "--filter", f"label=io.switchboard.workspace={WORKSPACE}"],
         check=True, capture_output=True, text=True,
     )
     return out.stdout.split()
@@ -38,7 +44,7 @@ def managed_containers(server):
 async def connect(mode, first, second):
     """(read, write) streams to the gateway over stdio or streamable HTTP."""
     if mode == "stdio":
-        params = StdioServerParameters(command=first, args=["run", "--catalog", second])
+        params = StdioServerParameters(command=first, args=["run", "--catalog", second, "--workspace", WORKSPACE])
         async with stdio_client(params) as (read, write):
             yield read, write
     else:
@@ -105,4 +111,5 @@ async def main(mode, first, second):
 
 
 if __name__ == "__main__":
+    WORKSPACE = sys.argv[4] if len(sys.argv) > 4 else f"interop-{uuid.uuid4().hex[:12]}"
     asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3]))
