@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 use rmcp::model::{CallToolRequestParams, CallToolResponse, JsonObject, Tool};
 use tokio::sync::broadcast;
@@ -17,6 +16,8 @@ use crate::gateway::naming::{self, ExposedToolName};
 use crate::runtime::ContainerSpec;
 use crate::store::ConfigStore;
 use crate::upstream::{self, Upstream};
+
+mod lifecycle;
 
 /// One client identity's servers and tools.
 #[derive(Debug)]
@@ -305,65 +306,6 @@ impl Workspace {
         Ok(Arc::new(upstream))
     }
 
-    /// Restarts an added server with its current config, so that a config change takes
-    /// effect; the tools are re-registered and announced only if the server lists different
-    /// ones. `Ok(None)` if the server is not added. If the new container fails to start, the
-    /// old one keeps serving.
-    pub async fn reconfigure(&self, name: &str, origin: u64) -> Result<Option<bool>, AddError> {
-        let _op = self.ops.lock().await;
-        let Some(entry) = self
-            .gateway
-            .catalog
-            .catalog()
-            .get(name)
-            .filter(|_| self.is_added(name))
-        else {
-            return Ok(None);
-        };
-        let config = self.reload_config(&entry.name);
-        let spec = launch::container_spec(
-            entry,
-            &self.id,
-            &config,
-            &self.gateway.secrets,
-            &self.gateway.settings,
-        )?;
-        let upstream = self.start(&entry.name, &spec).await?;
-        let (old, changed) = {
-            let mut state = self.write();
-            let Some(added) = state.servers.remove(&entry.name) else {
-                return Ok(None);
-            };
-            let changed = added.upstream_tools != upstream.tools();
-            let mut tools = added.tools;
-            if changed {
-                for tool in &tools {
-                    state.routes.remove(tool);
-                }
-                tools = register(&mut state, &entry.name, &upstream)
-                    .into_iter()
-                    .map(|t| t.exposed)
-                    .collect();
-            }
-            let replaced = Added {
-                upstream: Some(upstream.clone()),
-                spec,
-                tools,
-                upstream_tools: upstream.tools().to_vec(),
-            };
-            state.servers.insert(entry.name.clone(), replaced);
-            (added.upstream, changed)
-        };
-        if let Some(old) = old {
-            self.shutdown_upstream(&old).await;
-        }
-        tracing::info!(server = name, workspace = %self.id, tools_changed = changed, "server restarted with new config");
-        if changed {
-            self.announce(origin);
-        }
-        Ok(Some(changed))
-    }
-
     /// Catalog names close to a name that is not in it.
     fn suggest(&self, name: &str) -> Vec<String> {
         let hits = self.gateway.catalog.search(name, 3).unwrap_or_default();
@@ -389,15 +331,6 @@ impl Workspace {
         tracing::info!(server = name, workspace = %self.id, "server removed");
         self.announce(origin);
         Some(added.tools)
-    }
-
-    async fn shutdown_upstream(&self, upstream: &Upstream) {
-        match self.gateway.docker().await {
-            Ok(docker) => upstream.shutdown(docker).await,
-            Err(error) => {
-                tracing::warn!(error = %error, "cannot reach docker to remove a container")
-            }
-        }
     }
 
     /// Forwards a call to the tool exposed as `exposed`, restarting its server if it died.
@@ -450,104 +383,6 @@ impl Workspace {
             other => other.map_err(CallError::Upstream),
         }
     }
-
-    /// Starts `server` again unless another call already did; `stale` is the dead connection.
-    async fn restart(
-        &self,
-        server: &ServerName,
-        stale: Option<Arc<Upstream>>,
-    ) -> Result<Arc<Upstream>, CallError> {
-        let _op = self.ops.lock().await;
-        let spec = {
-            let state = self.read();
-            let Some(added) = state.servers.get(server) else {
-                return Err(CallError::Removed {
-                    server: server.clone(),
-                });
-            };
-            match &added.upstream {
-                Some(current) if !current.is_closed() && !same(current, stale.as_ref()) => {
-                    return Ok(current.clone());
-                }
-                _ => added.spec.clone(),
-            }
-        };
-        if let Some(stale) = stale {
-            self.shutdown_upstream(&stale).await;
-        }
-        tracing::info!(server = %server, workspace = %self.id, "restarting server");
-        let upstream = self
-            .start(server, &spec)
-            .await
-            .map_err(|source| CallError::Restart {
-                server: server.clone(),
-                source,
-            })?;
-        match self.write().servers.get_mut(server) {
-            Some(added) => added.upstream = Some(upstream.clone()),
-            None => {
-                return Err(CallError::Removed {
-                    server: server.clone(),
-                });
-            }
-        }
-        Ok(upstream)
-    }
-
-    /// Drops a dead connection so the next call restarts the server.
-    async fn forget(&self, server: &ServerName, dead: &Arc<Upstream>) {
-        {
-            let mut state = self.write();
-            if let Some(added) = state
-                .servers
-                .get_mut(server)
-                .filter(|a| same(dead, a.upstream.as_ref()))
-            {
-                added.upstream = None;
-            }
-        }
-        self.shutdown_upstream(dead).await;
-    }
-
-    /// Stops servers that had no call for `idle`; their tools stay registered and the next
-    /// call starts them again. Returns how many were stopped.
-    pub async fn stop_idle(&self, idle: Duration) -> usize {
-        let _op = self.ops.lock().await;
-        let stopped: Vec<(ServerName, Arc<Upstream>)> = {
-            let mut state = self.write();
-            state
-                .servers
-                .iter_mut()
-                .filter(|(_, added)| {
-                    added
-                        .upstream
-                        .as_ref()
-                        .and_then(|u| u.idle_for())
-                        .is_some_and(|d| d >= idle)
-                })
-                .filter_map(|(name, added)| added.upstream.take().map(|u| (name.clone(), u)))
-                .collect()
-        };
-        for (server, upstream) in &stopped {
-            tracing::info!(server = %server, workspace = %self.id, "stopping idle server");
-            self.shutdown_upstream(upstream).await;
-        }
-        stopped.len()
-    }
-
-    /// Stops every server of the workspace; used at shutdown.
-    pub async fn shutdown(&self) {
-        let _op = self.ops.lock().await;
-        let upstreams: Vec<Arc<Upstream>> = {
-            let mut state = self.write();
-            state.routes.clear();
-            std::mem::take(&mut state.servers)
-                .into_values()
-                .filter_map(|a| a.upstream)
-                .collect()
-        };
-        futures::future::join_all(upstreams.iter().map(|u| self.shutdown_upstream(u))).await;
-    }
 }
 
 /// Adds routes for every tool of `upstream`, under names free in this workspace.
@@ -577,8 +412,4 @@ fn register(state: &mut State, server: &ServerName, upstream: &Upstream) -> Vec<
         });
     }
     added
-}
-
-fn same(a: &Arc<Upstream>, b: Option<&Arc<Upstream>>) -> bool {
-    b.is_some_and(|b| Arc::ptr_eq(a, b))
 }
