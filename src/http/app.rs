@@ -25,7 +25,7 @@ pub(crate) struct AppState {
     pub(crate) access: Access,
     /// MCP session id -> the identity that opened it: a session is only usable with the
     /// token that created it.
-    pub(crate) sessions: Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
+    pub(crate) sessions: SessionOwners,
     pub(crate) allowed_hosts: Arc<Vec<String>>,
     pub(crate) workspaces: Arc<Workspaces>,
 }
@@ -54,7 +54,7 @@ pub fn app(
     );
     let state = AppState {
         access,
-        sessions: Arc::default(),
+        sessions: session_owners(),
         allowed_hosts: Arc::new(allowed_hosts),
         workspaces,
     };
@@ -91,6 +91,18 @@ async fn metrics(
         )],
         text,
     )
+}
+
+/// MCP session id -> identity. Entries outlive their sessions (rmcp drops a session after 5 idle
+/// minutes; an owner is forgotten after an idle hour), and the map is bounded so a flood of
+/// sessions cannot grow it without end.
+pub(crate) type SessionOwners = moka::sync::Cache<String, String>;
+
+fn session_owners() -> SessionOwners {
+    moka::sync::Cache::builder()
+        .max_capacity(100_000)
+        .time_to_idle(std::time::Duration::from_secs(3600))
+        .build()
 }
 
 /// Serves until `shutdown` is cancelled, then lets open requests finish.

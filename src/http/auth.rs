@@ -49,23 +49,14 @@ pub(crate) async fn check(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     if let Some(session) = &session {
-        let owner = state
-            .sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(session)
-            .cloned();
+        let owner = state.sessions.get(session);
         if owner.is_some_and(|owner| owner != identity) {
             tracing::warn!(identity, "refused a request for another identity's session");
             state.workspaces.gateway().metrics.request("forbidden");
             return (StatusCode::NOT_FOUND, "session not found").into_response();
         }
         if request.method() == axum::http::Method::DELETE {
-            state
-                .sessions
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(session);
+            state.sessions.invalidate(session);
         }
     }
     request.extensions_mut().insert(Identity(identity.clone()));
@@ -78,8 +69,6 @@ pub(crate) async fn check(
     {
         state
             .sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
             .entry(created.to_string())
             .or_insert(identity);
     }
