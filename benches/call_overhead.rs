@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
 use serde_json::json;
-use switchboard::runtime::{ContainerSpec, Docker, GatewayId, Limits};
+use switchboard::runtime::{Docker, GatewayId};
 use switchboard_testsupport::percentile;
 
 const CALLS: usize = 2000;
@@ -25,17 +25,7 @@ async fn main() {
     let docker = Docker::connect(GatewayId::current(), Duration::from_secs(60))
         .await
         .expect("docker");
-    let spec = ContainerSpec {
-        server: "echo".into(),
-        workspace: "bench".into(),
-        image,
-        command: vec!["echo".into()],
-        env: Vec::new(),
-        volumes: Vec::new(),
-        user: None,
-        disable_network: true,
-        limits: Limits::default(),
-    };
+    let spec = common::echo_spec(image);
     let running = docker.start(&spec).await.expect("start container");
     let direct_client = ().serve((running.stdout, running.stdin)).await.expect("initialize");
     let mut direct = measure(|params| {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use rmcp::ServiceExt;
 use serde_json::json;
-use switchboard::runtime::{ContainerSpec, Docker, GatewayId, Limits};
+use switchboard::runtime::{ContainerSpec, Docker, GatewayId};
 use switchboard_testsupport::percentile;
 
 const RUNS: usize = 15;
@@ -33,17 +33,7 @@ async fn main() {
     let docker = Docker::connect(GatewayId::current(), Duration::from_secs(60))
         .await
         .expect("docker");
-    let spec = ContainerSpec {
-        server: "echo".into(),
-        workspace: "bench".into(),
-        image,
-        command: vec!["echo".into()],
-        env: Vec::new(),
-        volumes: Vec::new(),
-        user: None,
-        disable_network: true,
-        limits: Limits::default(),
-    };
+    let spec = common::echo_spec(image);
     bare(&docker, &spec).await;
     let mut floor = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
 use serde_json::json;
-use switchboard::runtime::{ContainerSpec, Docker, GatewayId, Limits};
+use switchboard::runtime::{Docker, GatewayId};
 use switchboard_testsupport::percentile;
 
 const SESSIONS: [usize; 3] = [1, 16, 64];
@@ -112,17 +112,7 @@ async fn direct_p50() -> f64 {
     let docker = Docker::connect(GatewayId::current(), Duration::from_secs(60))
         .await
         .expect("docker");
-    let spec = ContainerSpec {
-        server: "echo".into(),
-        workspace: "bench".into(),
-        image,
-        command: vec!["echo".into()],
-        env: Vec::new(),
-        volumes: Vec::new(),
-        user: None,
-        disable_network: true,
-        limits: Limits::default(),
-    };
+    let spec = common::echo_spec(image);
     let running = docker.start(&spec).await.expect("start");
     let client = ().serve((running.stdout, running.stdin)).await.expect("initialize");
     let mut samples = Vec::new();

@@ -328,3 +328,23 @@ where
     }
     panic!("timed out waiting until {what}");
 }
+
+/// The echo fixture as the gateway would run it, for benchmarks that measure the bare
+/// container path beside the gateway.
+#[allow(
+    dead_code,
+    reason = "used by benches/, which include this module; tests/main.rs does not"
+)]
+pub(crate) fn echo_spec(image: String) -> switchboard::runtime::ContainerSpec {
+    switchboard::runtime::ContainerSpec {
+        server: "echo".into(),
+        workspace: "bench".into(),
+        image,
+        command: vec!["echo".into()],
+        env: Vec::new(),
+        volumes: Vec::new(),
+        user: None,
+        disable_network: true,
+        limits: switchboard::runtime::Limits::default(),
+    }
+}
