@@ -28,32 +28,14 @@ async fn main() {
     let spec = common::echo_spec(image);
     let running = docker.start(&spec).await.expect("start container");
     let direct_client = ().serve((running.stdout, running.stdin)).await.expect("initialize");
-    let mut direct = measure(|params| {
-        let peer = direct_client.peer().clone();
-        async move {
-            peer.call_tool(params)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        }
-    })
-    .await;
+    let mut direct = measure(direct_client.peer()).await;
     let _ = direct_client.cancel().await;
     docker.remove(&running.id).await;
 
     let gw = common::TestGateway::start_with_log(&catalog, &[], "warn").await;
     let added = gw.call("mcp-add", json!({"name": "echo"})).await;
     assert_eq!(added.is_error, Some(false), "{}", common::text(&added));
-    let mut through = measure(|params| {
-        let peer = gw.client().peer().clone();
-        async move {
-            peer.call_tool(params)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        }
-    })
-    .await;
+    let mut through = measure(gw.client().peer()).await;
     drop(gw);
 
     let (direct_p50, direct_p99) = (percentile(&mut direct, 0.5), percentile(&mut direct, 0.99));
@@ -70,11 +52,7 @@ async fn main() {
 }
 
 /// Microseconds per sequential echo call, after a warm-up.
-async fn measure<F, Fut>(call: F) -> Vec<f64>
-where
-    F: Fn(CallToolRequestParams) -> Fut,
-    Fut: std::future::Future<Output = Result<(), String>>,
-{
+async fn measure(peer: &rmcp::service::Peer<rmcp::service::RoleClient>) -> Vec<f64> {
     let params = || {
         let mut params = CallToolRequestParams::new("echo");
         params.arguments = json!({"text": "hello from the benchmark"})
@@ -83,12 +61,12 @@ where
         params
     };
     for _ in 0..WARM_UP {
-        call(params()).await.expect("warm-up call");
+        peer.call_tool(params()).await.expect("warm-up call");
     }
     let mut samples = Vec::with_capacity(CALLS);
     for _ in 0..CALLS {
         let started = Instant::now();
-        call(params()).await.expect("call");
+        peer.call_tool(params()).await.expect("call");
         samples.push(started.elapsed().as_secs_f64() * 1e6);
     }
     samples

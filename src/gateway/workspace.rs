@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 use rmcp::model::{CallToolRequestParams, CallToolResponse, JsonObject, Tool};
 use tokio::sync::broadcast;
 
-use crate::catalog::ServerName;
+use crate::catalog::{CatalogEntry, ServerName};
 use crate::gateway::Gateway;
 use crate::gateway::launch::{self, LaunchError};
 use crate::gateway::naming::{self, ExposedToolName};
@@ -258,14 +258,7 @@ impl Workspace {
                 suggestions: self.suggest(name),
             });
         };
-        let config = self.reload_config(&entry.name);
-        let spec = launch::container_spec(
-            entry,
-            &self.id,
-            &config,
-            &self.gateway.secrets,
-            &self.gateway.settings,
-        )?;
+        let spec = self.spec_for(entry)?;
         let upstream = self.start(&entry.name, &spec).await?;
         let tools = {
             let mut state = self.write();
@@ -288,6 +281,18 @@ impl Workspace {
             tools,
             newly_added: true,
         })
+    }
+
+    /// The container for `entry` with its saved config, re-read so command-line changes apply.
+    fn spec_for(&self, entry: &CatalogEntry) -> Result<ContainerSpec, LaunchError> {
+        let config = self.reload_config(&entry.name);
+        launch::container_spec(
+            entry,
+            &self.id,
+            &config,
+            &self.gateway.secrets,
+            &self.gateway.settings,
+        )
     }
 
     async fn start(

@@ -57,3 +57,19 @@ pub(crate) fn write<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
         .map_err(write_error)?;
     std::fs::rename(&temporary, path).map_err(write_error)
 }
+
+/// Removes `name` from a JSON object file; false if it was not there.
+pub(crate) fn remove_key(path: &Path, name: &str) -> Result<bool, Error> {
+    let mut all: std::collections::BTreeMap<String, serde_json::Value> = read(path)?;
+    let removed = all.remove(name).is_some();
+    if removed {
+        write(path, &all)?;
+    }
+    Ok(removed)
+}
+
+/// The keys of a JSON object file, sorted.
+pub(crate) fn keys(path: &Path) -> Result<Vec<String>, Error> {
+    let all: std::collections::BTreeMap<String, serde_json::Value> = read(path)?;
+    Ok(all.into_keys().collect())
+}

@@ -54,17 +54,12 @@ impl SecretStore {
 
     /// Removes a secret; false if there was none of that name.
     pub fn remove(&self, name: &str) -> Result<bool, Error> {
-        let mut all = self.load()?;
-        let removed = all.remove(name).is_some();
-        if removed {
-            file::write(&self.path, &all)?;
-        }
-        Ok(removed)
+        file::remove_key(&self.path, name)
     }
 
     /// Names only, sorted.
     pub fn names(&self) -> Result<Vec<String>, Error> {
-        Ok(self.load()?.into_keys().collect())
+        file::keys(&self.path)
     }
 
     fn get(&self, name: &str) -> Option<Secret> {

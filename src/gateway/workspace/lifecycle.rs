@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::catalog::ServerName;
-use crate::gateway::launch;
 use crate::gateway::workspace::{AddError, Added, CallError, Workspace, register};
 use crate::upstream::Upstream;
 
@@ -25,14 +24,7 @@ impl Workspace {
         else {
             return Ok(None);
         };
-        let config = self.reload_config(&entry.name);
-        let spec = launch::container_spec(
-            entry,
-            &self.id,
-            &config,
-            &self.gateway.secrets,
-            &self.gateway.settings,
-        )?;
+        let spec = self.spec_for(entry)?;
         let upstream = self.start(&entry.name, &spec).await?;
         let (old, changed) = {
             let mut state = self.write();
