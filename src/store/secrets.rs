@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use crate::catalog::SecretSpec;
 use crate::store::{Error, file};
@@ -31,14 +32,33 @@ impl fmt::Debug for Secret {
 }
 
 /// The secrets file, `secrets.json` in the home directory: secret name -> value.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SecretStore {
     path: PathBuf,
+    /// The file as last read, with the (modified time, length) it had: `mcp-find` looks up
+    /// secrets for every result, and re-parsing the file each time is wasted work, while a
+    /// `switchboard secret set` from another process must still be seen at once.
+    cache: Arc<Mutex<CachedFile>>,
 }
+
+impl fmt::Debug for SecretStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the cached values.
+        f.debug_struct("SecretStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+type FileStamp = (Option<std::time::SystemTime>, u64);
+type CachedFile = Option<(FileStamp, BTreeMap<String, String>)>;
 
 impl SecretStore {
     pub(crate) fn new(path: PathBuf) -> SecretStore {
-        SecretStore { path }
+        SecretStore {
+            path,
+            cache: Arc::default(),
+        }
     }
 
     fn load(&self) -> Result<BTreeMap<String, String>, Error> {
@@ -63,8 +83,21 @@ impl SecretStore {
     }
 
     fn get(&self, name: &str) -> Option<Secret> {
+        let stamp = std::fs::metadata(&self.path)
+            .ok()
+            .map(|m| (m.modified().ok(), m.len()));
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let (Some(stamp), Some((cached, all))) = (stamp, cache.as_ref())
+            && *cached == stamp
+        {
+            return all.get(name).cloned().map(Secret);
+        }
         match self.load() {
-            Ok(mut all) => all.remove(name).map(Secret),
+            Ok(all) => {
+                let found = all.get(name).cloned().map(Secret);
+                *cache = stamp.map(|stamp| (stamp, all));
+                found
+            }
             Err(error) => {
                 tracing::warn!(error = %error, "cannot read the secrets file");
                 None
