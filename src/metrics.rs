@@ -1,5 +1,5 @@
 //! What `GET /metrics` reports, in the Prometheus text format: MCP requests by outcome, tool
-//! calls by server and outcome, `mcp-add` latency, live server containers.
+//! calls by server and outcome, `mcp-add` latency, live server containers, open workspaces.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -26,6 +26,7 @@ pub struct Metrics {
     tool_calls: Family<ToolCall, Counter>,
     add_seconds: Histogram,
     live_containers: Gauge,
+    workspaces: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -42,6 +43,7 @@ impl Default for Metrics {
         // 50 ms to ~100 s: a warm image starts in ~0.2 s, a pull can take minutes.
         let add_seconds = Histogram::new([0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 100.0]);
         let live_containers = Gauge::default();
+        let workspaces = Gauge::default();
         registry.register(
             "mcp_requests",
             "MCP HTTP requests by outcome",
@@ -62,12 +64,18 @@ impl Default for Metrics {
             "Server containers this gateway is running",
             live_containers.clone(),
         );
+        registry.register(
+            "workspaces",
+            "Open workspaces: one per token, or per session with --workspace-per-session",
+            workspaces.clone(),
+        );
         Metrics {
             registry,
             requests,
             tool_calls,
             add_seconds,
             live_containers,
+            workspaces,
         }
     }
 }
@@ -92,9 +100,10 @@ impl Metrics {
         self.add_seconds.observe(elapsed.as_secs_f64());
     }
 
-    /// The text exposition, with the live container count as of now.
-    pub fn render(&self, live_containers: usize) -> String {
+    /// The text exposition, with the live container and workspace counts as of now.
+    pub fn render(&self, live_containers: usize, workspaces: usize) -> String {
         self.live_containers.set(live_containers as i64);
+        self.workspaces.set(workspaces as i64);
         let mut text = String::new();
         if prometheus_client::encoding::text::encode(&mut text, &self.registry).is_err() {
             tracing::warn!("encoding metrics failed");

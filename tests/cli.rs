@@ -220,3 +220,40 @@ fn odd_queries_are_plain_text_and_never_empty() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
 }
+
+/// Set-ups that would expose workspaces or make no sense are refused before anything starts.
+#[test]
+fn unsafe_or_meaningless_run_setups_are_refused_at_start() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .arg("run")
+            .args(args)
+            .env("SWITCHBOARD_HOME", home.path())
+            .env_remove("SWITCHBOARD_TOKEN")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run switchboard");
+        assert!(!out.status.success(), "{args:?} was accepted");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = run(&["--transport", "http", "--host", "0.0.0.0", "--port", "0"]);
+    assert!(err.contains("without a token"), "{err}");
+    assert!(err.contains("switchboard token create"), "{err}");
+    let err = run(&[
+        "--transport",
+        "http",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "0",
+        "--allow-unauthenticated",
+    ]);
+    assert!(err.contains("loopback only"), "{err}");
+    let err = run(&["--workspace-per-session"]);
+    assert!(err.contains("--transport http"), "{err}");
+    assert!(
+        !home.path().join("tokens.json").exists(),
+        "a refused start creates no token"
+    );
+}

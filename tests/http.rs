@@ -8,7 +8,7 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use serde_json::json;
 
 use crate::common::STEP;
-use crate::common::http::HttpGateway;
+use crate::common::http::{Counter, HttpGateway};
 
 fn call(name: &str, arguments: serde_json::Value) -> CallToolRequestParams {
     let mut params = CallToolRequestParams::new(name.to_string());
@@ -76,15 +76,10 @@ async fn tokens_are_workspaces_and_never_see_each_other() {
     );
 
     // The counters saw it all.
-    let base = gw.url.trim_end_matches("/mcp").to_string();
-    let metrics = reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = gw.metrics().await;
     for expected in [
         "switchboard_live_containers 2",
+        "switchboard_workspaces 2",
         "switchboard_add_seconds_count 2",
         r#"switchboard_tool_calls_total{server="echo",outcome="ok"} 1"#,
         r#"switchboard_tool_calls_total{server="collide",outcome="ok"} 1"#,
@@ -97,6 +92,95 @@ async fn tokens_are_workspaces_and_never_see_each_other() {
 
     let _ = alice.cancel().await;
     let _ = bob.cancel().await;
+}
+
+/// With `--workspace-per-session`, two sessions of one token share nothing: not tools, not
+/// containers, not notifications; a session's containers go when it is deleted or idles out.
+#[tokio::test]
+async fn each_session_gets_its_own_workspace_and_takes_it_along() {
+    use std::sync::atomic::Ordering;
+
+    let gw = HttpGateway::start_with(
+        &crate::common::fixture_catalog(),
+        &["alice"],
+        &["--workspace-per-session", "--idle-timeout", "4"],
+    )
+    .await;
+    let (one, one_changes) = gw.counting_client(&gw.tokens[0]).await;
+    let (two, two_changes) = gw.counting_client(&gw.tokens[0]).await;
+    let added = one
+        .call_tool(call("mcp-add", json!({"name": "echo"})))
+        .await
+        .unwrap();
+    assert_eq!(added.is_error, Some(false), "{added:?}");
+    let added = two
+        .call_tool(call("mcp-add", json!({"name": "collide"})))
+        .await
+        .unwrap();
+    assert_eq!(added.is_error, Some(false), "{added:?}");
+    let echoed = one
+        .call_tool(call("echo", json!({"text": "a"})))
+        .await
+        .unwrap();
+    assert_eq!(echoed.content[0].as_text().unwrap().text, "a");
+    // Session two has no echo server, so `echo` is collide's, unrenamed.
+    let echoed = two
+        .call_tool(call("echo", json!({"text": "b"})))
+        .await
+        .unwrap();
+    assert_eq!(echoed.content[0].as_text().unwrap().text, "[b]");
+    let two_tools: Vec<String> = two
+        .list_all_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    assert!(!two_tools.contains(&"fail".to_string()), "{two_tools:?}");
+    // Each session hears of its own add only, not of the other's.
+    assert_eq!(one_changes.load(Ordering::SeqCst), 1);
+    assert_eq!(two_changes.load(Ordering::SeqCst), 1);
+    let workspaces = gw.container_workspaces().await;
+    assert_eq!(workspaces.len(), 2, "{workspaces:?}");
+    assert!(
+        workspaces[0].starts_with("alice.session-") && workspaces[0] != workspaces[1],
+        "{workspaces:?}"
+    );
+
+    // Closing session one (the client deletes it) stops its container, not two's.
+    let _ = one.cancel().await;
+    let deadline = tokio::time::Instant::now() + STEP;
+    while gw.container_workspaces().await.len() > 1 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(gw.container_workspaces().await.len(), 1);
+    let echoed = two
+        .call_tool(call("echo", json!({"text": "still"})))
+        .await
+        .unwrap();
+    assert_eq!(echoed.content[0].as_text().unwrap().text, "[still]");
+
+    // Left idle past the timeout, session two ends and its workspace and container go with it.
+    let deadline = tokio::time::Instant::now() + STEP;
+    while !gw.metrics().await.contains("switchboard_workspaces 0")
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let metrics = gw.metrics().await;
+    assert!(metrics.contains("switchboard_workspaces 0"), "{metrics}");
+    while !gw.container_workspaces().await.is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gw.container_workspaces().await.is_empty());
+    // rmcp's client opens a new session on the 404; it starts with an empty workspace.
+    let after = two
+        .call_tool(call("echo", json!({"text": "late"})))
+        .await
+        .unwrap();
+    assert_eq!(after.is_error, Some(true), "{after:?}");
+    assert!(gw.container_workspaces().await.is_empty());
+    let _ = two.cancel().await;
 }
 
 #[tokio::test]
@@ -204,23 +288,6 @@ async fn python_sdk_drives_the_whole_path_over_http() {
         "stdout:\n{stdout}\nstderr:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// Counts `tools/list_changed` for one HTTP client.
-#[derive(Clone)]
-struct Counter(std::sync::Arc<std::sync::atomic::AtomicUsize>, ClientConfig);
-
-impl rmcp::ClientHandler for Counter {
-    fn get_info(&self) -> ClientConfig {
-        self.1.clone()
-    }
-
-    async fn on_tool_list_changed(
-        &self,
-        _context: rmcp::service::NotificationContext<rmcp::service::RoleClient>,
-    ) {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    }
 }
 
 /// 20 clients at once, each with its own token and its own server: each sees only its own

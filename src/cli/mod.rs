@@ -88,6 +88,11 @@ struct RunArgs {
     /// container and VM deployments.
     #[arg(long, value_delimiter = ',', env = "SWITCHBOARD_ALLOWED_HOSTS")]
     allowed_hosts: Vec<String>,
+    /// Over HTTP, give each MCP session a workspace of its own (seeded with its token's saved
+    /// config), closed with its containers when the session ends; by default a token's
+    /// sessions share one workspace.
+    #[arg(long)]
+    workspace_per_session: bool,
     /// Serve HTTP without tokens; refused unless `--host` is loopback.
     #[arg(long)]
     allow_unauthenticated: bool,

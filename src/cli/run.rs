@@ -15,6 +15,10 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
     let catalog = args.catalogs.load().context("loading catalogs")?;
     let home = super::home();
     tracing::info!(servers = catalog.len(), "catalog loaded");
+    anyhow::ensure!(
+        !args.workspace_per_session || args.transport == Transport::Http,
+        "--workspace-per-session applies to `--transport http`; a stdio gateway serves one session"
+    );
     // Checked before anything starts: a refused HTTP set-up must not leave work behind.
     let http = match args.transport {
         Transport::Http => Some(http_access(&args, &home)?),
@@ -105,12 +109,16 @@ async fn serve_http(
         }
     });
     let shutdown = CancellationToken::new();
-    let router = crate::http::app(
-        workspaces.clone(),
+    let options = crate::http::Options {
         access,
-        args.allowed_hosts.clone(),
-        shutdown.clone(),
-    );
+        allowed_hosts: args.allowed_hosts.clone(),
+        workspace_per_session: args.workspace_per_session,
+        // Sessions end after the idle timeout too, so a per-session workspace lives as long as
+        // its servers would (rmcp's own default is five minutes).
+        session_idle: (args.idle_timeout > 0)
+            .then(|| std::time::Duration::from_secs(args.idle_timeout)),
+    };
+    let router = crate::http::app(workspaces.clone(), options, shutdown.clone());
     let signals = tokio::spawn({
         let shutdown = shutdown.clone();
         async move {

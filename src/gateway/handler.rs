@@ -13,6 +13,7 @@ use rmcp::{ErrorData, ServerHandler};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::gateway::tools::{self, MetaTool};
+use crate::gateway::workspaces::SessionScope;
 use crate::gateway::{Workspace, WorkspaceSource};
 
 const INSTRUCTIONS: &str = "Switchboard gives you on-demand access to a catalog of MCP servers. \
@@ -25,6 +26,9 @@ mcp-exec). Call mcp-remove when you are done with a server.";
 #[derive(Debug, Clone)]
 pub struct Session {
     source: WorkspaceSource,
+    /// The workspace this session opened for itself, if it has its own; shared by clones and
+    /// closed when the last one is dropped.
+    scope: Arc<SessionScope>,
     id: u64,
 }
 
@@ -33,6 +37,7 @@ impl Session {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Session {
             source,
+            scope: Arc::default(),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
@@ -40,9 +45,11 @@ impl Session {
     /// The workspace of the request; over HTTP it follows the caller's token, never the
     /// session id, so a session id cannot open another identity's workspace.
     fn workspace(&self, extensions: &rmcp::model::Extensions) -> Result<Arc<Workspace>, ErrorData> {
-        self.source.resolve(extensions).ok_or_else(|| {
-            ErrorData::invalid_request("the request carries no authenticated identity", None)
-        })
+        self.source
+            .resolve(extensions, &self.scope, self.id)
+            .ok_or_else(|| {
+                ErrorData::invalid_request("the request carries no authenticated identity", None)
+            })
     }
 }
 

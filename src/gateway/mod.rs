@@ -19,4 +19,4 @@ pub use context::{Gateway, Settings};
 pub use handler::Session;
 pub use naming::ExposedToolName;
 pub use workspace::Workspace;
-pub use workspaces::{Identity, WorkspaceSource, Workspaces};
+pub use workspaces::{Identity, SESSION_HEADER, WorkspaceSource, Workspaces};

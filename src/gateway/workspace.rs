@@ -24,8 +24,8 @@ mod lifecycle;
 pub struct Workspace {
     id: String,
     gateway: Arc<Gateway>,
-    /// Where this workspace's config is saved.
-    store: ConfigStore,
+    /// Where this workspace's config is kept.
+    config_home: ConfigHome,
     /// Serializes add, remove and restart, which wait for containers.
     ops: tokio::sync::Mutex<()>,
     state: RwLock<State>,
@@ -110,12 +110,40 @@ pub enum CallError {
     Upstream(#[from] upstream::Error),
 }
 
+/// Where a workspace keeps its servers' config.
+#[derive(Debug)]
+enum ConfigHome {
+    /// Saved under the workspace's name and re-read at each server start, so that
+    /// `switchboard config set` applies without a restart of the gateway.
+    Saved(ConfigStore),
+    /// A session's own workspace (`--workspace-per-session`): it starts from its identity's
+    /// saved config, and what the session sets lives and ends with it.
+    Session,
+}
+
 impl Workspace {
     /// A workspace with the config saved for it earlier.
     pub fn new(id: impl Into<String>, gateway: Arc<Gateway>) -> Arc<Workspace> {
         let id = id.into();
         let store = gateway.home.config(&id);
-        let config = match store.load() {
+        let config = Self::load_saved(&id, &store);
+        Self::build(id, gateway, ConfigHome::Saved(store), config)
+    }
+
+    /// A workspace for one session of `identity`: seeded with the identity's saved config,
+    /// never writing to it.
+    pub fn for_session(
+        id: impl Into<String>,
+        identity: &str,
+        gateway: Arc<Gateway>,
+    ) -> Arc<Workspace> {
+        let id = id.into();
+        let config = Self::load_saved(&id, &gateway.home.config(identity));
+        Self::build(id, gateway, ConfigHome::Session, config)
+    }
+
+    fn load_saved(id: &str, store: &ConfigStore) -> HashMap<ServerName, JsonObject> {
+        match store.load() {
             Ok(saved) => saved
                 .into_iter()
                 .map(|(server, config)| (ServerName::new(server), config))
@@ -124,11 +152,19 @@ impl Workspace {
                 tracing::warn!(workspace = %id, error = %error, "cannot read saved config; starting without it");
                 HashMap::new()
             }
-        };
+        }
+    }
+
+    fn build(
+        id: String,
+        gateway: Arc<Gateway>,
+        home: ConfigHome,
+        config: HashMap<ServerName, JsonObject>,
+    ) -> Arc<Workspace> {
         Arc::new(Workspace {
             id,
             gateway,
-            store,
+            config_home: home,
             ops: tokio::sync::Mutex::new(()),
             state: RwLock::new(State {
                 config,
@@ -140,6 +176,11 @@ impl Workspace {
 
     pub fn gateway(&self) -> &Arc<Gateway> {
         &self.gateway
+    }
+
+    /// The name on its containers' `io.switchboard.workspace` label and in its logs.
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -208,7 +249,10 @@ impl Workspace {
     /// Re-reads a server's saved config, so that `switchboard config set` run while the gateway
     /// runs applies at the next start of that server.
     fn reload_config(&self, server: &ServerName) -> JsonObject {
-        match self.store.load() {
+        let ConfigHome::Saved(store) = &self.config_home else {
+            return self.config(server.as_str());
+        };
+        match store.load() {
             Ok(mut saved) => {
                 let config = saved.remove(server.as_str()).unwrap_or_default();
                 self.write().config.insert(server.clone(), config.clone());
@@ -221,13 +265,16 @@ impl Workspace {
         }
     }
 
-    /// Saves a server's config, on disk first so that what is in memory was saved.
+    /// Saves a server's config, on disk first so that what is in memory was saved (a
+    /// session's own workspace keeps it in memory only).
     pub fn set_config(
         &self,
         server: ServerName,
         config: JsonObject,
     ) -> Result<(), crate::store::Error> {
-        self.store.save(server.as_str(), &config)?;
+        if let ConfigHome::Saved(store) = &self.config_home {
+            store.save(server.as_str(), &config)?;
+        }
         self.write().config.insert(server, config);
         Ok(())
     }

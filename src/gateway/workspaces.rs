@@ -1,8 +1,9 @@
 //! Which workspace a request belongs to: the one of a stdio session, or, over HTTP, the one
-//! named by the caller's identity (a token name), created on first use.
+//! named by the caller's identity (a token name), created on first use, or with
+//! `--workspace-per-session` one per MCP session, closed with the session.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rmcp::model::Extensions;
 
@@ -19,6 +20,24 @@ pub enum WorkspaceSource {
     Fixed(Arc<Workspace>),
     /// HTTP: one workspace per identity.
     PerIdentity(Arc<Workspaces>),
+    /// HTTP with `--workspace-per-session`: one workspace per MCP session. Stateless requests
+    /// (protocol 2026-07-28) have no session and use their identity's workspace.
+    PerSession(Arc<Workspaces>),
+}
+
+/// The workspace one session opened for itself; closing it (stopping its containers) happens
+/// when the session's handler is dropped, which rmcp does when the session ends.
+#[derive(Debug, Default)]
+pub struct SessionScope {
+    opened: OnceLock<(Arc<Workspaces>, Arc<Workspace>)>,
+}
+
+impl Drop for SessionScope {
+    fn drop(&mut self) {
+        if let Some((workspaces, workspace)) = self.opened.take() {
+            workspaces.close(workspace);
+        }
+    }
 }
 
 /// The workspaces of an HTTP gateway, by identity.
@@ -42,27 +61,57 @@ impl Workspaces {
 
     /// The workspace of `identity`, created with its saved config on first use.
     pub fn get(&self, identity: &Identity) -> Arc<Workspace> {
-        // The map is only ever inserted into under this lock; a panic cannot leave it torn.
-        let mut by_name = self.by_name.lock().unwrap_or_else(|e| e.into_inner());
-        by_name
+        self.lock()
             .entry(identity.0.clone())
             .or_insert_with(|| Workspace::new(identity.0.clone(), self.gateway.clone()))
             .clone()
     }
 
+    /// A new workspace for session `session` of `identity`, registered until [`Self::close`].
+    fn open_session(&self, identity: &Identity, session: u64) -> Arc<Workspace> {
+        let id = format!("{}.session-{session}", identity.0);
+        let workspace = Workspace::for_session(id.clone(), &identity.0, self.gateway.clone());
+        self.lock().insert(id, workspace.clone());
+        workspace
+    }
+
+    /// Forgets a session's workspace and stops its servers in the background.
+    fn close(&self, workspace: Arc<Workspace>) {
+        self.lock().remove(workspace.id());
+        // Without a runtime the gateway is exiting, and `shutdown` stops everything anyway.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            tracing::debug!(
+                workspace = workspace.id(),
+                "session ended; closing its workspace"
+            );
+            runtime.spawn(async move { workspace.shutdown().await });
+        }
+    }
+
+    /// Workspaces currently open (for the workspaces gauge).
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Workspace>>> {
+        // The map is only changed by single inserts and removals under this lock; a panic
+        // elsewhere cannot leave it torn.
+        self.by_name.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Live server connections across all workspaces.
     pub fn live(&self) -> usize {
-        let by_name = self.by_name.lock().unwrap_or_else(|e| e.into_inner());
-        by_name.values().map(|w| w.live()).sum()
+        self.lock().values().map(|w| w.live()).sum()
     }
 
     /// Stops every workspace's idle servers; a workspace nobody used for `idle` ends up with
     /// no container at all.
     pub async fn stop_idle(&self, idle: std::time::Duration) -> usize {
-        let all: Vec<Arc<Workspace>> = {
-            let by_name = self.by_name.lock().unwrap_or_else(|e| e.into_inner());
-            by_name.values().cloned().collect()
-        };
+        let all: Vec<Arc<Workspace>> = self.lock().values().cloned().collect();
         let mut stopped = 0;
         for workspace in all {
             stopped += workspace.stop_idle(idle).await;
@@ -72,25 +121,46 @@ impl Workspaces {
 
     /// Stops every server of every workspace; used at shutdown.
     pub async fn shutdown(&self) {
-        let all: Vec<Arc<Workspace>> = {
-            let by_name = self.by_name.lock().unwrap_or_else(|e| e.into_inner());
-            by_name.values().cloned().collect()
-        };
+        let all: Vec<Arc<Workspace>> = self.lock().values().cloned().collect();
         futures::future::join_all(all.iter().map(|w| w.shutdown())).await;
     }
 }
 
 impl WorkspaceSource {
-    /// The workspace for a request with these extensions; `None` if an HTTP request carries no
-    /// identity (the auth layer always sets one, so this means a wiring bug).
-    pub fn resolve(&self, extensions: &Extensions) -> Option<Arc<Workspace>> {
-        match self {
-            WorkspaceSource::Fixed(workspace) => Some(workspace.clone()),
-            WorkspaceSource::PerIdentity(workspaces) => {
-                let parts = extensions.get::<http::request::Parts>()?;
-                let identity = parts.extensions.get::<Identity>()?;
-                Some(workspaces.get(identity))
+    /// The workspace for a request of session `session` with these extensions; `None` if an
+    /// HTTP request carries no identity (the auth layer always sets one, so this means a
+    /// wiring bug).
+    pub fn resolve(
+        &self,
+        extensions: &Extensions,
+        scope: &SessionScope,
+        session: u64,
+    ) -> Option<Arc<Workspace>> {
+        let workspaces = match self {
+            WorkspaceSource::Fixed(workspace) => return Some(workspace.clone()),
+            WorkspaceSource::PerIdentity(workspaces) | WorkspaceSource::PerSession(workspaces) => {
+                workspaces
             }
+        };
+        let parts = extensions.get::<http::request::Parts>()?;
+        let identity = parts.extensions.get::<Identity>()?;
+        let in_session = parts.headers.contains_key(SESSION_HEADER);
+        if !matches!(self, WorkspaceSource::PerSession(_)) || !in_session {
+            return Some(workspaces.get(identity));
         }
+        let (_, workspace) = scope.opened.get_or_init(|| {
+            (
+                workspaces.clone(),
+                workspaces.open_session(identity, session),
+            )
+        });
+        Some(workspace.clone())
     }
 }
+
+/// The MCP session header of streamable HTTP: present on every request of a session after
+/// `initialize`, absent on stateless ones.
+pub const SESSION_HEADER: &str = "mcp-session-id";
+
+#[cfg(test)]
+mod tests;

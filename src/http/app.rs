@@ -30,14 +30,29 @@ pub(crate) struct AppState {
     pub(crate) workspaces: Arc<Workspaces>,
 }
 
+/// How the HTTP endpoint serves: who may call it, under which Host names, and how sessions
+/// map to workspaces.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub access: Access,
+    /// Host names served besides the loopback ones.
+    pub allowed_hosts: Vec<String>,
+    /// One workspace per MCP session instead of one per identity.
+    pub workspace_per_session: bool,
+    /// A session with no request for this long ends (its per-session workspace with it);
+    /// `None` keeps sessions until the client deletes them.
+    pub session_idle: Option<std::time::Duration>,
+}
+
 /// The router: `/mcp` behind the bearer check; `/healthz` and `/metrics` without it; all of it
 /// behind the Host/Origin check.
-pub fn app(
-    workspaces: Arc<Workspaces>,
-    access: Access,
-    allowed_hosts: Vec<String>,
-    shutdown: CancellationToken,
-) -> Router {
+pub fn app(workspaces: Arc<Workspaces>, options: Options, shutdown: CancellationToken) -> Router {
+    let Options {
+        access,
+        allowed_hosts,
+        workspace_per_session,
+        session_idle,
+    } = options;
     let mut hosts: Vec<String> = crate::http::LOOPBACK_HOSTS
         .iter()
         .map(|h| h.to_string())
@@ -46,10 +61,16 @@ pub fn app(
     let config = StreamableHttpServerConfig::default()
         .with_cancellation_token(shutdown.child_token())
         .with_allowed_hosts(hosts);
-    let source = WorkspaceSource::PerIdentity(workspaces.clone());
+    let source = if workspace_per_session {
+        WorkspaceSource::PerSession(workspaces.clone())
+    } else {
+        WorkspaceSource::PerIdentity(workspaces.clone())
+    };
+    let mut sessions = LocalSessionManager::default();
+    sessions.session_config.keep_alive = session_idle;
     let service = StreamableHttpService::new(
         move || Ok(Session::new(source.clone())),
-        Arc::new(LocalSessionManager::default()),
+        Arc::new(sessions),
         config,
     );
     let state = AppState {
@@ -83,7 +104,7 @@ async fn metrics(
         .workspaces
         .gateway()
         .metrics
-        .render(state.workspaces.live());
+        .render(state.workspaces.live(), state.workspaces.len());
     (
         [(
             axum::http::header::CONTENT_TYPE,

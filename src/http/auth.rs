@@ -5,7 +5,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::gateway::Identity;
+use crate::gateway::{Identity, SESSION_HEADER};
 use crate::http::app::{Access, AppState};
 
 pub(crate) async fn check(
@@ -74,6 +74,3 @@ pub(crate) async fn check(
     }
     response
 }
-
-/// The MCP session header of streamable HTTP.
-const SESSION_HEADER: &str = "mcp-session-id";

@@ -6,5 +6,5 @@ mod app;
 mod auth;
 mod hosts;
 
-pub use app::{Access, app, serve};
+pub use app::{Access, Options, app, serve};
 pub use hosts::{LOOPBACK_HOSTS, is_loopback};

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rmcp::ServiceExt;
 use rmcp::model::{ClientCapabilities, ClientConfig, Implementation};
@@ -88,17 +90,82 @@ impl HttpGateway {
         &self,
         token: &str,
     ) -> rmcp::service::RunningService<rmcp::service::RoleClient, ClientConfig> {
-        let config = StreamableHttpClientTransportConfig::with_uri(self.url.clone())
-            .auth_header(token.to_string());
-        let transport = StreamableHttpClientTransport::from_config(config);
-        let info = ClientConfig::new(
-            ClientCapabilities::default(),
-            Implementation::new("http-test", "0"),
-        );
-        tokio::time::timeout(STEP, info.serve(transport))
+        let transport = self.transport(token);
+        tokio::time::timeout(STEP, client_info("http-test").serve(transport))
             .await
             .unwrap()
             .expect("initialize over HTTP")
+    }
+
+    /// A client that counts the `list_changed` notifications it receives.
+    pub(crate) async fn counting_client(
+        &self,
+        token: &str,
+    ) -> (
+        rmcp::service::RunningService<rmcp::service::RoleClient, Counter>,
+        Arc<AtomicUsize>,
+    ) {
+        let changes = Arc::new(AtomicUsize::new(0));
+        let handler = Counter(changes.clone(), client_info("http-counting"));
+        let client = tokio::time::timeout(STEP, handler.serve(self.transport(token)))
+            .await
+            .unwrap()
+            .expect("initialize over HTTP");
+        (client, changes)
+    }
+
+    fn transport(&self, token: &str) -> StreamableHttpClientTransport<reqwest::Client> {
+        let config = StreamableHttpClientTransportConfig::with_uri(self.url.clone())
+            .auth_header(token.to_string());
+        StreamableHttpClientTransport::from_config(config)
+    }
+
+    /// The `/metrics` text.
+    pub(crate) async fn metrics(&self) -> String {
+        let base = self.url.trim_end_matches("/mcp");
+        let response = reqwest::get(format!("{base}/metrics")).await.unwrap();
+        response.text().await.unwrap()
+    }
+
+    /// The workspace label of each container this gateway runs, sorted.
+    pub(crate) async fn container_workspaces(&self) -> Vec<String> {
+        let pid = self.pid().expect("the gateway runs").to_string();
+        let mut workspaces: Vec<String> = switchboard_testsupport::managed_containers()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|(_, labels)| {
+                labels
+                    .get("io.switchboard.gateway")
+                    .is_some_and(|g| g.split(':').nth(1) == Some(pid.as_str()))
+            })
+            .filter_map(|(_, mut labels)| labels.remove("io.switchboard.workspace"))
+            .collect();
+        workspaces.sort();
+        workspaces
+    }
+}
+
+fn client_info(name: &str) -> ClientConfig {
+    ClientConfig::new(
+        ClientCapabilities::default(),
+        Implementation::new(name, "0"),
+    )
+}
+
+/// A client handler counting `notifications/tools/list_changed`.
+pub(crate) struct Counter(pub(crate) Arc<AtomicUsize>, pub(crate) ClientConfig);
+
+impl rmcp::ClientHandler for Counter {
+    fn get_info(&self) -> ClientConfig {
+        self.1.clone()
+    }
+
+    async fn on_tool_list_changed(
+        &self,
+        _context: rmcp::service::NotificationContext<rmcp::service::RoleClient>,
+    ) {
+        self.0.fetch_add(1, Ordering::SeqCst);
     }
 }
 

@@ -1,0 +1,112 @@
+//! Which workspace a request resolves to, per source, and when per-session workspaces close.
+
+use std::sync::Arc;
+
+use rmcp::model::Extensions;
+use serde_json::json;
+
+use super::*;
+use crate::catalog::{Catalog, ServerName};
+use crate::gateway::{Gateway, Settings};
+use crate::store::{Home, Secrets};
+
+fn gateway(home: &std::path::Path) -> Arc<Gateway> {
+    let catalog = Catalog::parse("t.yaml", "registry: {}\n").unwrap();
+    let home = Home::resolve(Some(home.display().to_string()), None);
+    Gateway::new(catalog, Secrets::new(None, []), Settings::default(), home).unwrap()
+}
+
+/// What the auth layer and rmcp put on a request: its HTTP parts with the caller's identity.
+fn request(identity: &str, session: Option<&str>) -> Extensions {
+    let mut builder = http::Request::builder().uri("/mcp");
+    if let Some(session) = session {
+        builder = builder.header(SESSION_HEADER, session);
+    }
+    let (mut parts, ()) = builder.body(()).unwrap().into_parts();
+    parts.extensions.insert(Identity(identity.to_string()));
+    let mut extensions = Extensions::new();
+    extensions.insert(parts);
+    extensions
+}
+
+#[tokio::test]
+async fn per_identity_follows_the_token_whatever_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let workspaces = Workspaces::new(gateway(dir.path()));
+    let source = WorkspaceSource::PerIdentity(workspaces.clone());
+    let (one, two) = (SessionScope::default(), SessionScope::default());
+    let a = source
+        .resolve(&request("alice", Some("s1")), &one, 1)
+        .unwrap();
+    let again = source
+        .resolve(&request("alice", Some("s2")), &two, 2)
+        .unwrap();
+    let b = source
+        .resolve(&request("bob", Some("s1")), &one, 1)
+        .unwrap();
+    assert!(Arc::ptr_eq(&a, &again));
+    assert!(!Arc::ptr_eq(&a, &b));
+    assert_eq!(a.id(), "alice");
+    assert!(source.resolve(&Extensions::new(), &one, 1).is_none());
+}
+
+#[tokio::test]
+async fn per_session_gives_each_session_its_own_workspace_until_it_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let workspaces = Workspaces::new(gateway(dir.path()));
+    let source = WorkspaceSource::PerSession(workspaces.clone());
+    let (one, two) = (SessionScope::default(), SessionScope::default());
+    let first = source
+        .resolve(&request("alice", Some("s1")), &one, 1)
+        .unwrap();
+    let same = source
+        .resolve(&request("alice", Some("s1")), &one, 1)
+        .unwrap();
+    let second = source
+        .resolve(&request("alice", Some("s2")), &two, 2)
+        .unwrap();
+    assert!(Arc::ptr_eq(&first, &same));
+    assert!(!Arc::ptr_eq(&first, &second));
+    assert_eq!(first.id(), "alice.session-1");
+    // A stateless request (no session header) uses the identity's workspace.
+    let stateless = source.resolve(&request("alice", None), &SessionScope::default(), 3);
+    assert_eq!(stateless.unwrap().id(), "alice");
+    assert_eq!(workspaces.len(), 3);
+    drop(one);
+    assert_eq!(
+        workspaces.len(),
+        2,
+        "the ended session's workspace is forgotten"
+    );
+    drop(two);
+    assert_eq!(workspaces.len(), 1);
+}
+
+#[tokio::test]
+async fn a_session_workspace_starts_from_the_identity_config_and_never_saves() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = gateway(dir.path());
+    let saved = json!({"region": "eu"}).as_object().unwrap().clone();
+    gateway.home.config("alice").save("maps", &saved).unwrap();
+    let workspaces = Workspaces::new(gateway.clone());
+    let source = WorkspaceSource::PerSession(workspaces);
+    let scope = SessionScope::default();
+    let workspace = source
+        .resolve(&request("alice", Some("s1")), &scope, 7)
+        .unwrap();
+    assert_eq!(workspace.config("maps"), saved);
+    let changed = json!({"region": "us"}).as_object().unwrap().clone();
+    workspace
+        .set_config(ServerName::new("maps".to_string()), changed.clone())
+        .unwrap();
+    assert_eq!(workspace.config("maps"), changed);
+    let on_disk = gateway.home.config("alice").load().unwrap();
+    assert_eq!(
+        on_disk["maps"], saved,
+        "the identity's saved config is untouched"
+    );
+    assert!(
+        !dir.path().join("config/alice.session-7.json").exists(),
+        "nothing is saved for the session"
+    );
+}
