@@ -183,6 +183,36 @@ async fn each_session_gets_its_own_workspace_and_takes_it_along() {
     let _ = two.cancel().await;
 }
 
+/// `switchboard health` (the container health check) passes against a serving gateway and
+/// fails, saying why, against a closed port.
+#[tokio::test]
+async fn the_health_command_probes_healthz() {
+    let gw = HttpGateway::start(&["alice"]).await;
+    let base = gw.url.trim_end_matches("/mcp").to_string();
+    let probe = |url: String| async move {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(["health", "--url", &url, "--timeout", "5"])
+            .output()
+            .await
+            .unwrap()
+    };
+    let up = probe(format!("{base}/healthz")).await;
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let wrong = probe(format!("{base}/nothing-here")).await;
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("404"));
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let down = probe(format!("http://127.0.0.1:{port}/healthz")).await;
+    assert_eq!(down.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&down.stderr).contains("no answer"));
+}
+
 #[tokio::test]
 async fn requests_without_a_valid_token_or_for_other_hosts_are_refused() {
     let gw = HttpGateway::start(&["only"]).await;

@@ -3,6 +3,7 @@
 
 mod catalog;
 mod config;
+mod health;
 mod run;
 mod secret;
 mod token;
@@ -44,6 +45,8 @@ enum Command {
     /// Manage the bearer tokens of the HTTP transport (each token name is a workspace).
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Check that a gateway serving HTTP is up (exit 0) or not (exit 1); for health checks.
+    Health(health::HealthArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -167,6 +170,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Secret(command) => secret::run(command, &home()),
         Command::Config(command) => config::run(command, &home()),
         Command::Token(command) => token::run(command, &home()),
+        Command::Health(command) => health::run(command).await,
     }
 }
 

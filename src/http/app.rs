@@ -79,13 +79,13 @@ pub fn app(workspaces: Arc<Workspaces>, options: Options, shutdown: Cancellation
         allowed_hosts: Arc::new(allowed_hosts),
         workspaces,
     };
-    let mcp =
-        Router::new()
-            .nest_service("/mcp", service)
-            .layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                crate::http::auth::check,
-            ));
+    let mcp = Router::new()
+        .nest_service("/mcp", service)
+        // Only `/mcp` needs a token: an unknown path is a 404 for everyone.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::auth::check,
+        ));
     let open = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
