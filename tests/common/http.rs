@@ -90,11 +90,7 @@ impl HttpGateway {
         &self,
         token: &str,
     ) -> rmcp::service::RunningService<rmcp::service::RoleClient, ClientConfig> {
-        let transport = self.transport(token);
-        tokio::time::timeout(STEP, client_info("http-test").serve(transport))
-            .await
-            .unwrap()
-            .expect("initialize over HTTP")
+        connect(&self.url, token).await
     }
 
     /// A client that counts the `list_changed` notifications it receives.
@@ -144,6 +140,23 @@ impl HttpGateway {
         workspaces.sort();
         workspaces
     }
+}
+
+/// An rmcp client initialized with the gateway at `url` (its `/mcp`) with `token`.
+pub(crate) async fn connect(
+    url: &str,
+    token: &str,
+) -> rmcp::service::RunningService<rmcp::service::RoleClient, ClientConfig> {
+    tokio::time::timeout(STEP, client_info("http-test").serve(transport(url, token)))
+        .await
+        .unwrap()
+        .expect("initialize over HTTP")
+}
+
+fn transport(url: &str, token: &str) -> StreamableHttpClientTransport<reqwest::Client> {
+    let config = StreamableHttpClientTransportConfig::with_uri(url.to_string())
+        .auth_header(token.to_string());
+    StreamableHttpClientTransport::from_config(config)
 }
 
 fn client_info(name: &str) -> ClientConfig {

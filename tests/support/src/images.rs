@@ -14,35 +14,14 @@ pub const FIXTURE_IMAGE: &str = "switchboard-fixture:latest";
 
 const TARGET: &str = "x86_64-unknown-linux-gnu";
 
-/// Builds the fixture binary statically (`+crt-static`, its own target dir so features do not
-/// unify with the gateway's) and returns its path.
+/// Builds the fixture binary statically and returns its path.
 pub fn fixture_binary() -> anyhow::Result<PathBuf> {
-    let root = crate::repo_root();
-    let target_dir = root.join("target/fixtures");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let status = Command::new(cargo)
-        .current_dir(&root)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "switchboard-fixture-servers",
-            "--profile",
-            "fixture",
-            "--target",
-            TARGET,
-        ])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .env("RUSTFLAGS", "-C target-feature=+crt-static")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .status()
-        .context("running cargo to build the fixture server")?;
-    anyhow::ensure!(
-        status.success(),
-        "building the fixture server failed ({status})"
-    );
-    Ok(target_dir.join(TARGET).join("fixture/fixture-server"))
+    static_binary(
+        "switchboard-fixture-servers",
+        "fixture-server",
+        "fixture",
+        "fixtures",
+    )
 }
 
 /// Builds (once per process) the fixture binary and image; returns the content-hash tag.
@@ -67,31 +46,11 @@ async fn pack(binary: Vec<u8>, tag: String) -> anyhow::Result<()> {
     let docker = crate::docker().await?;
     if docker.inspect_image(&tag).await.is_err() {
         let dockerfile = b"FROM scratch\nCOPY fixture-server /fixture-server\nENTRYPOINT [\"/fixture-server\"]\nCMD [\"echo\"]\n";
-        let mut context = tar::Builder::new(Vec::new());
-        // Explicit headers: `append_path` may write a sparse entry, which dockerd rejects.
-        for (name, data, mode) in [
-            ("Dockerfile", &dockerfile[..], 0o644),
-            ("fixture-server", &binary[..], 0o755),
-        ] {
-            let mut header = tar::Header::new_gnu();
-            header.set_size(data.len() as u64);
-            header.set_mode(mode);
-            header.set_cksum();
-            context.append_data(&mut header, name, data)?;
-        }
-        let options = bollard::query_parameters::BuildImageOptionsBuilder::default()
-            .dockerfile("Dockerfile")
-            .t(&tag)
-            .rm(true)
-            .build();
-        let body = bollard::body_full(context.into_inner()?.into());
-        let mut build = docker.build_image(options, None, Some(body));
-        while let Some(step) = build.next().await {
-            let step = step.context("docker build of the fixture image")?;
-            if let Some(error) = step.error_detail.and_then(|d| d.message) {
-                anyhow::bail!("docker build of the fixture image: {error}");
-            }
-        }
+        let context = [
+            Entry::file("Dockerfile", dockerfile.to_vec(), 0o644),
+            Entry::file("fixture-server", binary, 0o755),
+        ];
+        build_image(&docker, &context, &tag).await?;
     }
     let (repo, version) = FIXTURE_IMAGE
         .split_once(':')
@@ -105,6 +64,105 @@ async fn pack(binary: Vec<u8>, tag: String) -> anyhow::Result<()> {
         .await
         .context("tagging the fixture image")?;
     Ok(())
+}
+
+/// One entry of a build context: a file, or a directory when `data` is `None`.
+pub(crate) struct Entry {
+    path: String,
+    data: Option<Vec<u8>>,
+    mode: u32,
+}
+
+impl Entry {
+    pub(crate) fn file(path: &str, data: Vec<u8>, mode: u32) -> Entry {
+        Entry {
+            path: path.to_string(),
+            data: Some(data),
+            mode,
+        }
+    }
+
+    pub(crate) fn dir(path: &str, mode: u32) -> Entry {
+        Entry {
+            path: path.to_string(),
+            data: None,
+            mode,
+        }
+    }
+}
+
+/// `docker build` of a context held in memory (the legacy builder: no BuildKit needed).
+pub(crate) async fn build_image(
+    docker: &bollard::Docker,
+    context: &[Entry],
+    tag: &str,
+) -> anyhow::Result<()> {
+    let mut tar = tar::Builder::new(Vec::new());
+    // Explicit headers: `append_path` may write a sparse entry, which dockerd rejects.
+    for entry in context {
+        let mut header = tar::Header::new_gnu();
+        header.set_mode(entry.mode);
+        match &entry.data {
+            Some(data) => {
+                header.set_size(data.len() as u64);
+                header.set_cksum();
+                tar.append_data(&mut header, &entry.path, &data[..])?;
+            }
+            None => {
+                header.set_entry_type(tar::EntryType::Directory);
+                header.set_size(0);
+                header.set_cksum();
+                tar.append_data(&mut header, &entry.path, std::io::empty())?;
+            }
+        }
+    }
+    let options = bollard::query_parameters::BuildImageOptionsBuilder::default()
+        .dockerfile("Dockerfile")
+        .t(tag)
+        .rm(true)
+        .build();
+    let body = bollard::body_full(tar.into_inner()?.into());
+    let mut build = docker.build_image(options, None, Some(body));
+    while let Some(step) = build.next().await {
+        let step = step.with_context(|| format!("docker build of {tag}"))?;
+        if let Some(error) = step.error_detail.and_then(|d| d.message) {
+            anyhow::bail!("docker build of {tag}: {error}");
+        }
+    }
+    Ok(())
+}
+
+/// A static build (`+crt-static`, in `target/<target_dir>` so its features and flags never mix
+/// with the normal build) of `binary` from `package`; returns its path.
+pub(crate) fn static_binary(
+    package: &str,
+    binary: &str,
+    profile: &str,
+    target_dir: &str,
+) -> anyhow::Result<PathBuf> {
+    let root = crate::repo_root();
+    let target_dir = root.join("target").join(target_dir);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let status = Command::new(cargo)
+        .current_dir(&root)
+        .args([
+            "build", "--quiet", "--locked", "-p", package, "--bin", binary,
+        ])
+        .args(["--profile", profile, "--target", TARGET])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env("RUSTFLAGS", "-C target-feature=+crt-static")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .status()
+        .with_context(|| format!("running cargo to build {binary}"))?;
+    anyhow::ensure!(status.success(), "building {binary} failed ({status})");
+    // Cargo names the output folder of the built-in profiles differently from the profile.
+    let folder = match profile {
+        "dev" => "debug",
+        "release" => "release",
+        other => other,
+    };
+    Ok(target_dir.join(TARGET).join(folder).join(binary))
 }
 
 fn hex(bytes: &[u8]) -> String {

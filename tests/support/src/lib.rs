@@ -1,11 +1,16 @@
-//! Test support: builds the fixture MCP servers into `FROM scratch` images, and looks at the
-//! containers a gateway left through the Docker API. Used by the end-to-end tests and benches;
-//! never part of the shipped binary.
+//! Test support: builds the fixture MCP servers into `FROM scratch` images, builds the gateway
+//! image without a registry, and looks at the containers a gateway left through the Docker
+//! API. Used by the end-to-end tests, benches and `cargo gateway-image`; never part of the
+//! shipped binary.
 
 mod containers;
+mod gateway_container;
+mod gateway_image;
 mod images;
 
 pub use containers::{managed_containers, remove_containers_of_pid};
+pub use gateway_container::GatewayContainer;
+pub use gateway_image::{build_gateway_image, runtime_stage};
 pub use images::{FIXTURE_IMAGE, ensure_fixture_image, fixture_binary};
 
 /// The repository root, for paths like `tests/fixtures/catalog.yaml`.
