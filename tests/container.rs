@@ -117,3 +117,49 @@ async fn the_gateway_image_runs_non_root_and_starts_servers_beside_itself() {
     }
     assert!(servers_of(&gateway).await.is_empty());
 }
+
+/// The container test above runs the image with compose.yaml's settings; this keeps the two
+/// from drifting apart.
+#[test]
+fn compose_runs_the_image_as_the_container_test_does() {
+    let text =
+        std::fs::read_to_string(switchboard_testsupport::repo_root().join("compose.yaml")).unwrap();
+    let compose: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let service = &compose["services"]["switchboard"];
+    let list = |key: &str| -> Vec<String> {
+        service[key]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("compose.yaml: `{key}` is a list"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(service["build"].as_str(), Some("."));
+    assert!(
+        list("volumes").contains(&"/var/run/docker.sock:/var/run/docker.sock".to_string()),
+        "the socket is mounted"
+    );
+    assert!(
+        list("volumes").iter().any(|v| v.ends_with(":/data")),
+        "state lives in a volume at /data, the image's SWITCHBOARD_HOME"
+    );
+    assert!(
+        list("group_add")[0].contains("DOCKER_GID"),
+        "the socket's group"
+    );
+    assert_eq!(service["read_only"].as_bool(), Some(true));
+    assert_eq!(list("cap_drop"), ["ALL"]);
+    assert_eq!(list("security_opt"), ["no-new-privileges:true"]);
+    assert_eq!(list("ports"), ["127.0.0.1:8811:8811"]);
+    assert!(
+        service["environment"]["SWITCHBOARD_TOKEN"]
+            .as_str()
+            .is_some_and(|v| v.contains(":?")),
+        "a non-loopback bind needs a token, so compose refuses to start without one"
+    );
+    assert!(
+        compose["volumes"]
+            .as_mapping()
+            .is_some_and(|m| m.contains_key("switchboard-state"))
+    );
+}
