@@ -213,6 +213,91 @@ async fn the_health_command_probes_healthz() {
     assert!(String::from_utf8_lossy(&down.stderr).contains("no answer"));
 }
 
+/// A client that drops its connection in the middle of a call (no DELETE, no cancellation) does
+/// not hold its server forever: the spec lets the call run on, but once the session idles out the
+/// call is cancelled and the container stops; other clients are served all along.
+#[tokio::test]
+async fn an_http_client_that_vanishes_mid_call_holds_nothing() {
+    let gw = HttpGateway::start_with(
+        &crate::common::fixture_catalog(),
+        &["alice", "bob"],
+        &["--idle-timeout", "2"],
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let post = |session: Option<&str>, body: serde_json::Value| {
+        let mut request = http
+            .post(&gw.url)
+            .bearer_auth(&gw.tokens[0])
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-06-18")
+            .json(&body);
+        if let Some(session) = session {
+            request = request.header("mcp-session-id", session);
+        }
+        request.send()
+    };
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "raw", "version": "0"}}});
+    let response = post(None, init).await.unwrap();
+    let session = response.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let _ = response.text().await;
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    post(Some(&session), initialized).await.unwrap();
+    let add = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "mcp-add", "arguments": {"name": "echo"}}});
+    let added = post(Some(&session), add)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(added.contains(r#""isError":false"#), "{added}");
+
+    let sleep = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+        "params": {"name": "sleep", "arguments": {"ms": 60_000}}});
+    let vanished = std::time::Instant::now();
+    let abandoned = tokio::time::timeout(Duration::from_millis(500), async {
+        post(Some(&session), sleep).await?.text().await
+    })
+    .await;
+    assert!(abandoned.is_err(), "the sleep cannot have finished");
+
+    let bob = gw.client(&gw.tokens[1]).await;
+    let added = bob
+        .call_tool(call("mcp-add", json!({"name": "echo"})))
+        .await
+        .unwrap();
+    assert_eq!(added.is_error, Some(false));
+    let echoed = bob
+        .call_tool(call("echo", json!({"text": "meanwhile"})))
+        .await
+        .unwrap();
+    assert_eq!(echoed.content[0].as_text().unwrap().text, "meanwhile");
+    let _ = bob.cancel().await;
+
+    let alice = || async {
+        gw.container_workspaces()
+            .await
+            .contains(&"alice".to_string())
+    };
+    while alice().await && vanished.elapsed() < Duration::from_secs(45) {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        !alice().await,
+        "alice's server still runs its abandoned call"
+    );
+    assert!(
+        vanished.elapsed() < Duration::from_secs(45),
+        "held until the 60 s call ended"
+    );
+}
+
 #[tokio::test]
 async fn requests_without_a_valid_token_or_for_other_hosts_are_refused() {
     let gw = HttpGateway::start(&["only"]).await;
