@@ -69,6 +69,8 @@ impl Workspaces {
 
     /// A new workspace for session `session` of `identity`, registered until [`Self::close`].
     fn open_session(&self, identity: &Identity, session: u64) -> Arc<Workspace> {
+        // Identities never contain `.` (token names are `[A-Za-z0-9_-]`, enforced when tokens
+        // are created and loaded), so this name cannot be another identity's workspace.
         let id = format!("{}.session-{session}", identity.0);
         let workspace = Workspace::for_session(id.clone(), &identity.0, self.gateway.clone());
         self.lock().insert(id, workspace.clone());

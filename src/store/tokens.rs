@@ -31,12 +31,7 @@ impl TokenStore {
 
     /// Creates (or replaces) the token `name` and returns it; it is not stored anywhere.
     pub fn create(&self, name: &str) -> Result<String, Error> {
-        let valid = !name.is_empty()
-            && name.len() <= 64
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid {
+        if !valid_name(name) {
             return Err(Error::BadTokenName {
                 name: name.to_string(),
             });
@@ -68,6 +63,13 @@ impl TokenStore {
         let mut hashes: Vec<(String, [u8; 32])> = self
             .load()?
             .into_iter()
+            .filter(|(name, _)| {
+                let valid = valid_name(name);
+                if !valid {
+                    tracing::warn!(name, "ignoring a token with an invalid name in tokens.json");
+                }
+                valid
+            })
             .filter_map(|(name, hash)| unhex(&hash).map(|h| (name, h)))
             .collect();
         if let Some(token) = extra.filter(|t| !t.is_empty()) {
@@ -75,6 +77,16 @@ impl TokenStore {
         }
         Ok(TokenSet { hashes })
     }
+}
+
+/// Token names are workspace names and file names: letters, digits, `-` and `_`, so that no
+/// name can contain the `.` of a per-session workspace's name (`NAME.session-N`).
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 impl TokenSet {
@@ -139,5 +151,16 @@ mod tests {
         assert!(store.remove("alice").unwrap());
         assert_eq!(store.token_set(None).unwrap().identify(&alice), None);
         assert!(store.create("bad name").is_err());
+        assert!(store.create("alice.session-1").is_err());
+    }
+
+    #[test]
+    fn a_hand_edited_name_that_could_pass_for_a_session_workspace_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.json");
+        let hash = hex(&sha256("sb_handmade"));
+        std::fs::write(&path, format!(r#"{{"alice.session-1": "{hash}"}}"#)).unwrap();
+        let set = TokenStore::new(path).token_set(None).unwrap();
+        assert_eq!(set.identify("sb_handmade"), None);
     }
 }
