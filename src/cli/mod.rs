@@ -146,7 +146,9 @@ const BOLLARD_CAP: &str = "bollard=info";
 /// Logs go to stderr: on stdio, stdout is the MCP channel.
 pub fn init_logging(args: &Args) {
     let default = match args.command {
-        Command::Run(_) => "info",
+        // rmcp logs every session, initialize and closed stream at info: per request under
+        // HTTP load, and nothing an operator acts on. Its warnings still show.
+        Command::Run(_) => "info,rmcp=warn",
         _ => "warn",
     };
     let filter = args.log.clone().unwrap_or_else(|| default.to_string());
