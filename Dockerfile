@@ -14,11 +14,14 @@ COPY . .
 ENV RUSTFLAGS="-C target-feature=+crt-static"
 RUN cargo build --release --locked -p switchboard --bin switchboard \
         --target x86_64-unknown-linux-gnu \
-    && mkdir -p /out/data \
-    && cp target/x86_64-unknown-linux-gnu/release/switchboard /out/switchboard
+    && mkdir -p /out/data /out/certs \
+    && cp target/x86_64-unknown-linux-gnu/release/switchboard /out/switchboard \
+    && cp /etc/ssl/certs/ca-certificates.crt /out/certs/ca-certificates.crt
 
 FROM scratch AS runtime
 COPY --from=build /out/switchboard /switchboard
+# Roots for remote MCP servers over HTTPS.
+COPY --from=build /out/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 # The state directory (tokens, secrets, config), owned by the user the gateway runs as; a named
 # volume mounted here starts with this ownership.
 COPY --from=build --chown=10001:10001 /out/data /data

@@ -13,4 +13,5 @@ pub mod http;
 pub mod metrics;
 pub mod runtime;
 pub mod store;
+pub mod tls;
 pub mod upstream;

@@ -61,7 +61,7 @@ async fn the_gateway_image_runs_non_root_and_starts_servers_beside_itself() {
     let found = found.structured_content.unwrap();
     assert_eq!(found["results"][0]["name"], "github-official", "{found}");
     let _ = client.cancel().await;
-    let refused = reqwest::Client::new()
+    let refused = crate::common::http::raw_client()
         .post(&shipped.url)
         .header("content-type", "application/json")
         .body("{}")

@@ -224,7 +224,7 @@ async fn an_http_client_that_vanishes_mid_call_holds_nothing() {
         &["--idle-timeout", "2"],
     )
     .await;
-    let http = reqwest::Client::new();
+    let http = crate::common::http::raw_client();
     let post = |session: Option<&str>, body: serde_json::Value| {
         let mut request = http
             .post(&gw.url)
@@ -301,7 +301,7 @@ async fn an_http_client_that_vanishes_mid_call_holds_nothing() {
 #[tokio::test]
 async fn requests_without_a_valid_token_or_for_other_hosts_are_refused() {
     let gw = HttpGateway::start(&["only"]).await;
-    let http = reqwest::Client::new();
+    let http = crate::common::http::raw_client();
     let base = gw.url.trim_end_matches("/mcp").to_string();
     let health = http.get(format!("{base}/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
@@ -355,7 +355,10 @@ async fn stateless_clients_get_list_changed_through_listen() {
     let client = tokio::time::timeout(
         STEP,
         info.serve_with_lifecycle(
-            StreamableHttpClientTransport::from_config(config),
+            {
+                switchboard::tls::install_crypto_provider();
+                StreamableHttpClientTransport::from_config(config)
+            },
             lifecycle,
         ),
     )
@@ -443,7 +446,10 @@ async fn twenty_clients_stay_isolated_under_load() {
                 Implementation::new(format!("load-{i}"), "0"),
             );
             let client = Counter(changes.clone(), info)
-                .serve(StreamableHttpClientTransport::from_config(config))
+                .serve({
+                    switchboard::tls::install_crypto_provider();
+                    StreamableHttpClientTransport::from_config(config)
+                })
                 .await
                 .expect("initialize");
             let added = client
@@ -515,7 +521,7 @@ async fn twenty_clients_stay_isolated_under_load() {
 #[tokio::test]
 async fn bad_requests_are_answered_and_sessions_stay_with_their_token() {
     let gw = HttpGateway::start(&["alice", "bob"]).await;
-    let http = reqwest::Client::new();
+    let http = crate::common::http::raw_client();
     let post = |token: &str, session: Option<&str>, body: String| {
         let mut request = http
             .post(&gw.url)

@@ -14,6 +14,9 @@ mod template;
 pub use error::Error;
 pub use indexed::{IndexedCatalog, index_document};
 pub use load::{BUNDLED, Catalog, Source, load};
-pub use model::{CatalogEntry, EnvSpec, RemoteSpec, SecretSpec, ServerKind, ServerName, ToolSpec};
+pub use model::{
+    CatalogEntry, EnvSpec, OAuthProvider, OAuthSpec, RemoteSpec, SecretSpec, ServerKind,
+    ServerName, ToolSpec,
+};
 pub use settings::{SettingsError, apply as apply_settings, parse_assignment};
 pub use template::{TemplateError, fill};

@@ -87,8 +87,27 @@ pub struct CatalogEntry {
     #[serde(default)]
     pub long_lived: bool,
     pub remote: Option<RemoteSpec>,
+    /// How a remote server signs users in; its tokens are kept as secrets.
+    pub oauth: Option<OAuthSpec>,
     #[serde(default)]
     pub metadata: Metadata,
+}
+
+/// The OAuth providers of a remote server, and the secret each token is kept in.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OAuthSpec {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub providers: Vec<OAuthProvider>,
+}
+
+/// One OAuth provider: the token it issues is the secret `secret`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OAuthProvider {
+    #[serde(default)]
+    pub provider: String,
+    pub secret: String,
+    #[serde(default)]
+    pub env: String,
 }
 
 /// A tool the catalog says the server offers (the live list comes from the server itself).

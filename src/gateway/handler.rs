@@ -100,9 +100,15 @@ impl ServerHandler for Session {
                 Err(error) => CallToolResponse::Complete(tools::call_failure(&error)),
             }
         };
+        // A panic below (ours or a library's) must not leave the client waiting forever: it
+        // becomes an error reply, and the gateway keeps serving.
+        let work = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(work));
         // A cancelled request drops `work`, which cancels the upstream call in turn.
         tokio::select! {
-            response = work => Ok(response),
+            response = work => response.map_err(|_| {
+                tracing::error!("a tool call panicked; answered with an internal error");
+                ErrorData::internal_error("the gateway failed while handling this call", None)
+            }),
             () = context.ct.cancelled() => Err(ErrorData::internal_error("the request was cancelled", None)),
         }
     }

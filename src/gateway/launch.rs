@@ -1,5 +1,5 @@
-//! Turning a catalog entry, its config and the secrets into a container to start, checking
-//! everything first so that a failed `mcp-add` touches nothing.
+//! Turning a catalog entry, its config and the secrets into a container to start or a remote
+//! endpoint to connect to, checking everything first so that a failed `mcp-add` touches nothing.
 
 use serde_json::{Map, Value};
 
@@ -7,15 +7,45 @@ use crate::catalog::{self, CatalogEntry, SecretSpec, ServerKind};
 use crate::gateway::Settings;
 use crate::gateway::mounts::{self, MountRefused};
 use crate::runtime::{ContainerSpec, EnvValue, EnvVar};
-use crate::store::Secrets;
+use crate::store::{Secret, Secrets};
+use crate::upstream::{Endpoint, Header};
+
+/// How to bring up one added server.
+#[derive(Debug, Clone)]
+pub(crate) enum LaunchSpec {
+    Container(ContainerSpec),
+    Remote(Endpoint),
+}
 
 /// Why a server cannot be started as things stand; each says what the user must do.
 #[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
     #[error(
-        "`{server}` is a {kind} server; this gateway runs only `type: server` (container) entries so far"
+        "`{server}` is a {kind} server (one container per tool), which this gateway cannot run yet"
     )]
     UnsupportedKind { server: String, kind: &'static str },
+    #[error(
+        "`{server}` speaks the legacy `{transport}` transport; this gateway connects to remote servers over streamable HTTP only"
+    )]
+    UnsupportedTransport { server: String, transport: String },
+    #[error(
+        "`{server}` signs users in with OAuth ({provider}), which this gateway cannot do yet. If the user has an access token for it, they can store it with `switchboard secret set {secret}` (it is sent as a bearer token), then call mcp-add again"
+    )]
+    NeedsOAuth {
+        server: String,
+        provider: String,
+        secret: String,
+    },
+    #[error("`{server}` has no `remote.url` in the catalog")]
+    NoRemoteUrl { server: String },
+    #[error(
+        "`{server}`'s catalog header `{header}` uses `${{{variable}}}`, which none of its secrets or env entries provides"
+    )]
+    UnknownVariable {
+        server: String,
+        header: String,
+        variable: String,
+    },
     #[error("`{server}` needs secrets that are not set: {}. Secrets never pass through the model: ask the user to run {} (it reads the value from stdin), then call mcp-add again", names(.missing), commands(.missing))]
     MissingSecrets {
         server: String,
@@ -86,23 +116,38 @@ pub(crate) fn missing_config(entry: &CatalogEntry, config: &Map<String, Value>) 
 }
 
 /// Everything needed to start `entry` for `workspace`, or what is missing.
-pub(crate) fn container_spec(
+pub(crate) fn launch_spec(
     entry: &CatalogEntry,
     workspace: &str,
     config: &Map<String, Value>,
     secrets: &Secrets,
     settings: &Settings,
-) -> Result<ContainerSpec, LaunchError> {
+) -> Result<LaunchSpec, LaunchError> {
     let server = entry.name.to_string();
-    let image = match (entry.kind, entry.image.as_deref()) {
-        (ServerKind::Server, Some(image)) => image.to_string(),
-        (kind, _) => {
-            return Err(LaunchError::UnsupportedKind {
-                server,
-                kind: kind.as_str(),
-            });
+    match (entry.kind, entry.image.as_deref()) {
+        (ServerKind::Server, Some(image)) => {
+            check_settings(entry, config, secrets)?;
+            container_spec(entry, image, workspace, config, secrets, settings)
+                .map(LaunchSpec::Container)
         }
-    };
+        (ServerKind::Remote, _) => {
+            check_settings(entry, config, secrets)?;
+            endpoint(entry, config, secrets).map(LaunchSpec::Remote)
+        }
+        (kind, _) => Err(LaunchError::UnsupportedKind {
+            server,
+            kind: kind.as_str(),
+        }),
+    }
+}
+
+/// Every secret and required config value is there.
+fn check_settings(
+    entry: &CatalogEntry,
+    config: &Map<String, Value>,
+    secrets: &Secrets,
+) -> Result<(), LaunchError> {
+    let server = entry.name.to_string();
     let missing = missing_secrets(entry, secrets);
     if !missing.is_empty() {
         return Err(LaunchError::MissingSecrets { server, missing });
@@ -111,17 +156,147 @@ pub(crate) fn container_spec(
     if !missing.is_empty() {
         return Err(LaunchError::MissingConfig { server, missing });
     }
+    Ok(())
+}
+
+/// `{{server.key}}` templates of `entry`, filled from `config`.
+fn filler<'a>(
+    entry: &'a CatalogEntry,
+    config: &Map<String, Value>,
+) -> impl Fn(&str) -> Result<Vec<String>, LaunchError> + 'a {
     // Templates read `{{server.key}}`, so the config is nested under the server's name.
     let scope = Value::Object(Map::from_iter([(
-        server.clone(),
+        entry.name.to_string(),
         Value::Object(config.clone()),
     )]));
-    let fill = |template: &str| {
+    move |template: &str| {
         catalog::fill(template, &scope).map_err(|source| LaunchError::Template {
-            server: server.clone(),
+            server: entry.name.to_string(),
             source,
         })
+    }
+}
+
+/// The remote endpoint of `entry`: its URL and headers, with `${VAR}` in header values
+/// replaced by the secret (or env entry) of that variable name. OAuth servers get their token,
+/// kept as a secret, as a bearer token.
+fn endpoint(
+    entry: &CatalogEntry,
+    config: &Map<String, Value>,
+    secrets: &Secrets,
+) -> Result<Endpoint, LaunchError> {
+    let server = entry.name.to_string();
+    let Some(remote) = &entry.remote else {
+        return Err(LaunchError::NoRemoteUrl { server });
     };
+    let transport = remote
+        .transport_type
+        .as_deref()
+        .unwrap_or("streamable-http");
+    if !matches!(transport, "streamable-http" | "http") {
+        return Err(LaunchError::UnsupportedTransport {
+            server,
+            transport: transport.to_string(),
+        });
+    }
+    let fill = filler(entry, config);
+    let url = fill(&remote.url)?.join("");
+    let mut variables: Vec<(String, EnvValue)> = Vec::new();
+    for spec in &entry.secrets {
+        if let Some(secret) = secrets.lookup(spec) {
+            variables.push((spec.env.clone(), EnvValue::Secret(secret)));
+        }
+    }
+    for spec in &entry.env {
+        variables.push((
+            spec.name.clone(),
+            EnvValue::Plain(fill(&spec.value.0)?.join(",")),
+        ));
+    }
+    let mut headers = Vec::new();
+    for (name, value) in &remote.headers {
+        let template = fill(&value.0)?.join(",");
+        let value =
+            substitute(&template, &variables).map_err(|variable| LaunchError::UnknownVariable {
+                server: server.clone(),
+                header: name.clone(),
+                variable,
+            })?;
+        headers.push(Header {
+            name: name.clone(),
+            value,
+        });
+    }
+    if let Some(oauth) = &entry.oauth {
+        let has_auth = headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("authorization"));
+        if let (false, Some(provider)) = (has_auth, oauth.providers.first()) {
+            let spec = SecretSpec {
+                name: provider.secret.clone(),
+                env: provider.env.clone(),
+            };
+            let Some(token) = secrets.lookup(&spec) else {
+                return Err(LaunchError::NeedsOAuth {
+                    server,
+                    provider: provider.provider.clone(),
+                    secret: provider.secret.clone(),
+                });
+            };
+            headers.push(Header {
+                name: "Authorization".to_string(),
+                value: EnvValue::Secret(Secret::new(format!("Bearer {}", token.expose()))),
+            });
+        }
+    }
+    Ok(Endpoint { url, headers })
+}
+
+/// `template` with each `${NAME}` replaced by that variable's value; the result is secret if
+/// any secret went in. Fails with the name of a variable nobody provides.
+fn substitute(template: &str, variables: &[(String, EnvValue)]) -> Result<EnvValue, String> {
+    let mut out = String::new();
+    let mut secret = false;
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = rest[start + 2..].find('}') else {
+            break;
+        };
+        let name = &rest[start + 2..start + 2 + len];
+        let value = variables
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+            .ok_or_else(|| name.to_string())?;
+        out.push_str(&rest[..start]);
+        match value {
+            EnvValue::Plain(text) => out.push_str(text),
+            EnvValue::Secret(value) => {
+                secret = true;
+                out.push_str(value.expose());
+            }
+        }
+        rest = &rest[start + 2 + len + 1..];
+    }
+    out.push_str(rest);
+    Ok(if secret {
+        EnvValue::Secret(Secret::new(out))
+    } else {
+        EnvValue::Plain(out)
+    })
+}
+
+/// The container of a `type: server` entry.
+fn container_spec(
+    entry: &CatalogEntry,
+    image: &str,
+    workspace: &str,
+    config: &Map<String, Value>,
+    secrets: &Secrets,
+    settings: &Settings,
+) -> Result<ContainerSpec, LaunchError> {
+    let server = entry.name.to_string();
+    let fill = filler(entry, config);
     let mut env = Vec::new();
     for spec in &entry.env {
         let value = EnvValue::Plain(fill(&spec.value.0)?.join(","));
@@ -164,7 +339,7 @@ pub(crate) fn container_spec(
     Ok(ContainerSpec {
         server: server.clone(),
         workspace: workspace.to_string(),
-        image,
+        image: image.to_string(),
         command,
         env,
         volumes,

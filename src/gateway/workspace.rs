@@ -11,9 +11,8 @@ use tokio::sync::broadcast;
 
 use crate::catalog::{CatalogEntry, ServerName};
 use crate::gateway::Gateway;
-use crate::gateway::launch::{self, LaunchError};
+use crate::gateway::launch::{self, LaunchError, LaunchSpec};
 use crate::gateway::naming::{self, ExposedToolName};
-use crate::runtime::ContainerSpec;
 use crate::store::ConfigStore;
 use crate::upstream::{self, Upstream};
 
@@ -44,7 +43,7 @@ struct State {
 struct Added {
     /// `None` after the server died; the next call starts it again from `spec`.
     upstream: Option<Arc<Upstream>>,
-    spec: ContainerSpec,
+    spec: LaunchSpec,
     tools: Vec<ExposedToolName>,
     /// The tools as the server listed them, to tell whether a restart changed them.
     upstream_tools: Vec<Tool>,
@@ -279,13 +278,14 @@ impl Workspace {
         Ok(())
     }
 
-    /// Servers of this workspace with a live connection (for the live-containers gauge).
+    /// Servers of this workspace running in a live container (for the live-containers gauge).
     pub fn live(&self) -> usize {
         let state = self.read();
         state
             .servers
             .values()
-            .filter(|a| a.upstream.as_ref().is_some_and(|u| !u.is_closed()))
+            .filter_map(|a| a.upstream.as_ref())
+            .filter(|u| u.container().is_some() && !u.is_closed())
             .count()
     }
 
@@ -330,10 +330,10 @@ impl Workspace {
         })
     }
 
-    /// The container for `entry` with its saved config, re-read so command-line changes apply.
-    fn spec_for(&self, entry: &CatalogEntry) -> Result<ContainerSpec, LaunchError> {
+    /// How to start `entry` with its saved config, re-read so command-line changes apply.
+    fn spec_for(&self, entry: &CatalogEntry) -> Result<LaunchSpec, LaunchError> {
         let config = self.reload_config(&entry.name);
-        launch::container_spec(
+        launch::launch_spec(
             entry,
             &self.id,
             &config,
@@ -345,16 +345,18 @@ impl Workspace {
     async fn start(
         &self,
         server: &ServerName,
-        spec: &ContainerSpec,
+        spec: &LaunchSpec,
     ) -> Result<Arc<Upstream>, AddError> {
-        let docker = self.gateway.docker().await.map_err(AddError::Docker)?;
-        let upstream = Upstream::start(
-            docker,
-            server.clone(),
-            spec,
-            self.gateway.settings.start_timeout,
-        )
-        .await?;
+        let timeout = self.gateway.settings.start_timeout;
+        let upstream = match spec {
+            LaunchSpec::Container(spec) => {
+                let docker = self.gateway.docker().await.map_err(AddError::Docker)?;
+                Upstream::start(docker, server.clone(), spec, timeout).await?
+            }
+            LaunchSpec::Remote(endpoint) => {
+                Upstream::connect(server.clone(), endpoint, timeout).await?
+            }
+        };
         Ok(Arc::new(upstream))
     }
 

@@ -1,4 +1,5 @@
-//! One upstream server: its container, the rmcp client over the container's stdio, its tools.
+//! One upstream server: the rmcp client over its container's stdio (or over streamable HTTP to a
+//! remote server), and its tools.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,19 +13,26 @@ use rmcp::service::{ClientInitializeError, RoleClient, RunningService, ServiceEr
 
 use crate::catalog::ServerName;
 use crate::runtime::{ContainerSpec, Docker, StderrTail};
-use crate::upstream::Error;
+use crate::upstream::{Endpoint, Error};
 
-/// A live MCP client connection to one server container.
+/// A live MCP client connection to one server.
 pub struct Upstream {
     server: ServerName,
-    container: String,
+    link: Link,
     client: RunningService<RoleClient, ClientConfig>,
-    stderr: StderrTail,
-    /// Secret values of the container, scrubbed from its stderr before anyone sees it.
+    /// Secret values given to the server, scrubbed from anything it prints before anyone sees it.
     secrets: Vec<String>,
     tools: Vec<Tool>,
     /// Calls under way, and when the last one ended: an idle server may be stopped.
     activity: Arc<Activity>,
+}
+
+/// What the connection runs over.
+enum Link {
+    /// A container we started; its stderr explains crashes.
+    Container { id: String, stderr: StderrTail },
+    /// A server someone else runs.
+    Remote { url: String },
 }
 
 #[derive(Debug)]
@@ -46,10 +54,13 @@ impl Drop for InFlight {
 
 impl std::fmt::Debug for Upstream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Upstream")
-            .field("server", &self.server)
-            .field("container", &self.container)
-            .finish_non_exhaustive()
+        let mut debug = f.debug_struct("Upstream");
+        debug.field("server", &self.server);
+        match &self.link {
+            Link::Container { id, .. } => debug.field("container", id),
+            Link::Remote { url } => debug.field("url", url),
+        };
+        debug.finish_non_exhaustive()
     }
 }
 
@@ -66,44 +77,78 @@ impl Upstream {
             server: server.clone(),
             source,
         })?;
-        let container = running.id.clone();
-        let stderr = running.stderr.clone();
+        let link = Link::Container {
+            id: running.id.clone(),
+            stderr: running.stderr.clone(),
+        };
         let secrets = spec.secret_values();
-        let handshake = async {
-            let client = client_config()
-                .serve((running.stdout, running.stdin))
-                .await
-                .map_err(|e| init_error(&server, &stderr.text(&secrets), e))?;
-            let tools = client
-                .list_all_tools()
-                .await
-                .map_err(|e| call_error(&server, &stderr.text(&secrets), e))?;
-            Ok::<_, Error>((client, tools))
-        };
-        let outcome = match tokio::time::timeout(start_timeout, handshake).await {
-            Ok(outcome) => outcome,
-            Err(_) => Err(Error::StartTimeout {
-                server: server.clone(),
-                seconds: start_timeout.as_secs(),
-            }),
-        };
-        match outcome {
-            Ok((client, tools)) => Ok(Upstream {
-                server,
-                container,
-                client,
-                stderr,
-                secrets,
-                tools,
-                activity: Arc::new(Activity {
-                    in_flight: AtomicUsize::new(0),
-                    last_used: Mutex::new(Instant::now()),
-                }),
-            }),
+        let opened = open(
+            &server,
+            (running.stdout, running.stdin),
+            start_timeout,
+            |e| init_error(&server, &link.output(&secrets), e),
+            |e| call_error(&server, &link.output(&secrets), e),
+        )
+        .await;
+        match opened {
+            Ok((client, tools)) => Ok(Upstream::new(server, link, client, secrets, tools)),
             Err(error) => {
-                docker.remove(&container).await;
+                docker.remove(&running.id).await;
                 Err(error)
             }
+        }
+    }
+
+    /// Connects to a remote server over streamable HTTP, runs `initialize` and `tools/list`.
+    pub async fn connect(
+        server: ServerName,
+        endpoint: &Endpoint,
+        start_timeout: Duration,
+    ) -> Result<Upstream, Error> {
+        let secrets = endpoint.secret_values();
+        let unreachable = |reason: String| Error::Unreachable {
+            server: server.clone(),
+            url: endpoint.url.clone(),
+            reason: scrub(&reason, &secrets),
+        };
+        let transport = endpoint.transport().map_err(unreachable)?;
+        let (client, tools) = open(
+            &server,
+            transport,
+            start_timeout,
+            |e| match &e {
+                // Its `error` field is not marked as the source, so the chain stops here.
+                ClientInitializeError::TransportError { error, .. } => {
+                    unreachable(root_cause(error))
+                }
+                other => unreachable(root_cause(other)),
+            },
+            |e| unreachable(root_cause(&e)),
+        )
+        .await?;
+        let link = Link::Remote {
+            url: endpoint.url.clone(),
+        };
+        Ok(Upstream::new(server, link, client, secrets, tools))
+    }
+
+    fn new(
+        server: ServerName,
+        link: Link,
+        client: RunningService<RoleClient, ClientConfig>,
+        secrets: Vec<String>,
+        tools: Vec<Tool>,
+    ) -> Upstream {
+        Upstream {
+            server,
+            link,
+            client,
+            secrets,
+            tools,
+            activity: Arc::new(Activity {
+                in_flight: AtomicUsize::new(0),
+                last_used: Mutex::new(Instant::now()),
+            }),
         }
     }
 
@@ -149,14 +194,91 @@ impl Upstream {
             .peer()
             .call_tool_once(params)
             .await
-            .map_err(|e| call_error(&self.server, &self.stderr.text(&self.secrets), e))
+            .map_err(|e| call_error(&self.server, &self.link.output(&self.secrets), e))
     }
 
-    /// Closes the MCP session and removes the container at once.
-    pub async fn shutdown(&self, docker: &Docker) {
-        self.client.cancellation_token().cancel();
-        docker.remove(&self.container).await;
+    /// The container it runs in; `None` for a remote server.
+    pub fn container(&self) -> Option<&str> {
+        match &self.link {
+            Link::Container { id, .. } => Some(id),
+            Link::Remote { .. } => None,
+        }
     }
+
+    /// Closes the MCP session (a remote server's is deleted) and removes the container, if any.
+    pub async fn shutdown(&self, docker: Option<&Docker>) {
+        self.client.cancellation_token().cancel();
+        if let (Link::Container { id, .. }, Some(docker)) = (&self.link, docker) {
+            docker.remove(id).await;
+        }
+    }
+}
+
+impl Link {
+    /// What the server printed last, scrubbed of secrets; remote servers print nothing we see.
+    fn output(&self, secrets: &[String]) -> String {
+        match self {
+            Link::Container { stderr, .. } => stderr.text(secrets),
+            Link::Remote { .. } => String::new(),
+        }
+    }
+}
+
+/// Runs `initialize` and `tools/list` over `transport` within `start_timeout`.
+async fn open<T, E, A>(
+    server: &ServerName,
+    transport: T,
+    start_timeout: Duration,
+    init_failed: impl FnOnce(ClientInitializeError) -> Error,
+    list_failed: impl FnOnce(ServiceError) -> Error,
+) -> Result<(RunningService<RoleClient, ClientConfig>, Vec<Tool>), Error>
+where
+    T: rmcp::transport::IntoTransport<RoleClient, E, A> + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let handshake = async {
+        let client = client_config()
+            .serve(transport)
+            .await
+            .map_err(init_failed)?;
+        let tools = client.list_all_tools().await.map_err(list_failed)?;
+        Ok::<_, Error>((client, tools))
+    };
+    match tokio::time::timeout(start_timeout, handshake).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(Error::StartTimeout {
+            server: server.clone(),
+            seconds: start_timeout.as_secs(),
+        }),
+    }
+}
+
+/// The innermost error's message: rmcp wraps transport failures in layers that name its own
+/// types ("Transport [WorkerTransport<...>] error: ..."), while the cause is what a user acts on
+/// ("Connection refused", "HTTP 401 Unauthorized").
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    type HttpError = rmcp::transport::streamable_http_client::StreamableHttpError<reqwest::Error>;
+    let mut cause = error;
+    loop {
+        // rmcp's HTTP error does not mark the client error as its source either.
+        if let Some(HttpError::Client(client)) = cause.downcast_ref::<HttpError>() {
+            cause = client;
+        }
+        match cause.source() {
+            Some(source) => cause = source,
+            None => return cause.to_string(),
+        }
+    }
+}
+
+/// `text` with every secret value replaced.
+fn scrub(text: &str, secrets: &[String]) -> String {
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .fold(text.to_string(), |text, secret| {
+            text.replace(secret, "[secret]")
+        })
 }
 
 fn client_config() -> ClientConfig {

@@ -12,6 +12,13 @@ pub enum Error {
         #[source]
         source: crate::runtime::Error,
     },
+    /// A remote server could not be reached, refused us, or failed the handshake.
+    #[error("could not connect to `{server}` at {url}: {reason}")]
+    Unreachable {
+        server: ServerName,
+        url: String,
+        reason: String,
+    },
     /// The server's process ended before or while answering `initialize`.
     #[error("`{server}` exited during start-up{}", stderr_suffix(.stderr))]
     ExitedDuringStart { server: ServerName, stderr: String },

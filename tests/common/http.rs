@@ -118,6 +118,7 @@ impl HttpGateway {
 
     /// The `/metrics` text.
     pub(crate) async fn metrics(&self) -> String {
+        switchboard::tls::install_crypto_provider();
         let base = self.url.trim_end_matches("/mcp");
         let response = reqwest::get(format!("{base}/metrics")).await.unwrap();
         response.text().await.unwrap()
@@ -142,6 +143,12 @@ impl HttpGateway {
     }
 }
 
+/// A plain HTTP client for requests an MCP client would not make.
+pub(crate) fn raw_client() -> reqwest::Client {
+    switchboard::tls::install_crypto_provider();
+    reqwest::Client::new()
+}
+
 /// An rmcp client initialized with the gateway at `url` (its `/mcp`) with `token`.
 pub(crate) async fn connect(
     url: &str,
@@ -154,6 +161,7 @@ pub(crate) async fn connect(
 }
 
 fn transport(url: &str, token: &str) -> StreamableHttpClientTransport<reqwest::Client> {
+    switchboard::tls::install_crypto_provider();
     let config = StreamableHttpClientTransportConfig::with_uri(url.to_string())
         .auth_header(token.to_string());
     StreamableHttpClientTransport::from_config(config)

@@ -46,6 +46,9 @@ pub fn runtime_stage(dockerfile: &str) -> anyhow::Result<String> {
     Ok(local)
 }
 
+/// This machine's TLS roots, which the build stage copies from the rust image.
+const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
 /// Compiles the gateway with cargo `profile` and builds the runtime image as `tag`.
 pub fn build_gateway_image(profile: &str, tag: &str) -> anyhow::Result<()> {
     let dockerfile = std::fs::read_to_string(crate::repo_root().join("Dockerfile"))
@@ -53,11 +56,16 @@ pub fn build_gateway_image(profile: &str, tag: &str) -> anyhow::Result<()> {
     let stage = runtime_stage(&dockerfile)?;
     let binary = static_binary("switchboard", "switchboard", profile, "static")?;
     let bytes = std::fs::read(&binary).with_context(|| format!("reading {}", binary.display()))?;
+    let roots = std::fs::read(CA_BUNDLE).with_context(|| {
+        format!("reading {CA_BUNDLE}, the TLS roots for the image (install ca-certificates)")
+    })?;
     let context = vec![
         Entry::file("Dockerfile", stage.into_bytes(), 0o644),
         Entry::dir("out/", 0o755),
         Entry::file("out/switchboard", bytes, 0o755),
         Entry::dir("out/data/", 0o700),
+        Entry::dir("out/certs/", 0o755),
+        Entry::file("out/certs/ca-certificates.crt", roots, 0o644),
     ];
     let tag = tag.to_string();
     crate::block_on(async move {

@@ -1,0 +1,12 @@
+//! The TLS crypto provider for outgoing HTTPS (remote servers, `switchboard health`): reqwest is
+//! built without one (see Cargo.toml), and builds no client until one is installed.
+
+/// Installs ring as the process's rustls provider, once; every path that builds an HTTP client
+/// calls it first.
+pub fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // An error means another provider is installed already, which serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

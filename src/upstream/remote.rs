@@ -1,0 +1,62 @@
+//! A remote MCP server reached over streamable HTTP, and the headers (some of them secret) it
+//! needs on every request.
+
+use std::collections::HashMap;
+
+use http::{HeaderName, HeaderValue};
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+
+use crate::runtime::EnvValue;
+
+/// Where and how to reach a remote server.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub url: String,
+    pub headers: Vec<Header>,
+}
+
+/// One request header; a secret value stays wrapped so `Debug` cannot show it.
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub name: String,
+    pub value: EnvValue,
+}
+
+impl Endpoint {
+    /// The secret header values, to scrub from any error text.
+    pub fn secret_values(&self) -> Vec<String> {
+        self.headers
+            .iter()
+            .filter_map(|h| match &h.value {
+                EnvValue::Secret(secret) => Some(secret.expose().to_string()),
+                EnvValue::Plain(_) => None,
+            })
+            .collect()
+    }
+
+    /// The rmcp client transport; an error names a header that HTTP cannot carry (never its
+    /// value).
+    pub(crate) fn transport(
+        &self,
+    ) -> Result<StreamableHttpClientTransport<reqwest::Client>, String> {
+        let mut headers = HashMap::new();
+        for header in &self.headers {
+            let name = HeaderName::try_from(header.name.as_str())
+                .map_err(|_| format!("`{}` is not a valid HTTP header name", header.name))?;
+            let (text, secret) = match &header.value {
+                EnvValue::Plain(value) => (value.as_str(), false),
+                EnvValue::Secret(value) => (value.expose(), true),
+            };
+            let mut value = HeaderValue::try_from(text).map_err(|_| {
+                format!("the value of header `{}` is not valid in HTTP", header.name)
+            })?;
+            value.set_sensitive(secret);
+            headers.insert(name, value);
+        }
+        let config = StreamableHttpClientTransportConfig::with_uri(self.url.as_str())
+            .custom_headers(headers);
+        crate::tls::install_crypto_provider();
+        Ok(StreamableHttpClientTransport::from_config(config))
+    }
+}

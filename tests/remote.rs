@@ -1,0 +1,295 @@
+//! Remote catalog servers over streamable HTTP: a real rmcp server on loopback, in this process,
+//! that insists on a bearer token; the gateway connects with the token from its secrets.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::{RequestContext, RoleServer};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{ErrorData, ServerHandler};
+use serde_json::json;
+
+use crate::common::{STEP, TestGateway, text};
+
+const TOKEN: &str = "remote-s3cret-7f3a9c";
+
+/// A remote server with one tool, `greet`.
+#[derive(Debug, Clone)]
+struct Greeter;
+
+impl ServerHandler for Greeter {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let schema = json!({"type": "object", "properties": {"name": {"type": "string"}}});
+        let tool = Tool::new(
+            "greet",
+            "Greets someone",
+            schema.as_object().unwrap().clone(),
+        );
+        Ok(ListToolsResult::with_all_items(vec![tool]))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let name = request
+            .arguments
+            .and_then(|a| a.get("name").and_then(|n| n.as_str()).map(str::to_string))
+            .unwrap_or_default();
+        Ok(CallToolResponse::Complete(CallToolResult::success(vec![
+            ContentBlock::text(format!("hello {name}")),
+        ])))
+    }
+}
+
+/// What the remote server saw.
+#[derive(Debug, Default)]
+struct Seen {
+    /// POSTs without a session: new MCP sessions.
+    opened: AtomicUsize,
+    /// DELETEs: sessions the client closed.
+    closed: AtomicUsize,
+    /// Requests refused for a missing or wrong token.
+    refused: AtomicUsize,
+}
+
+/// Serves the greeter on a loopback port; returns its `/mcp` URL.
+async fn serve_greeter(seen: Arc<Seen>) -> String {
+    let service = StreamableHttpService::new(
+        || Ok(Greeter),
+        Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default(),
+    );
+    let guard = move |request: Request, next: Next| {
+        let seen = seen.clone();
+        async move {
+            let expected = format!("Bearer {TOKEN}");
+            let authorized = request
+                .headers()
+                .get("authorization")
+                .is_some_and(|v| v.as_bytes() == expected.as_bytes());
+            if !authorized {
+                seen.refused.fetch_add(1, Ordering::SeqCst);
+                return (axum::http::StatusCode::UNAUTHORIZED, "bad token").into_response();
+            }
+            if request.method() == axum::http::Method::DELETE {
+                seen.closed.fetch_add(1, Ordering::SeqCst);
+            } else if request.method() == axum::http::Method::POST
+                && !request.headers().contains_key("mcp-session-id")
+            {
+                seen.opened.fetch_add(1, Ordering::SeqCst);
+            }
+            let response: Response = next.run(request).await;
+            response
+        }
+    };
+    let app = axum::Router::new()
+        .nest_service("/mcp", service)
+        .layer(axum::middleware::from_fn(guard));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}/mcp")
+}
+
+fn catalog(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let down = format!("http://{}/mcp", closed.local_addr().unwrap());
+    drop(closed);
+    let yaml = format!(
+        r#"registry:
+  greeter:
+    title: Greeter
+    description: A remote test server that greets people
+    type: remote
+    remote:
+      transport_type: streamable-http
+      url: {url}
+      headers:
+        Authorization: Bearer ${{GREETER_TOKEN}}
+    secrets:
+    - name: greeter.token
+      env: GREETER_TOKEN
+  signed-in:
+    title: Signed in
+    description: A remote test server behind OAuth
+    type: remote
+    remote:
+      url: {url}
+    oauth:
+      providers:
+      - provider: test-idp
+        secret: signed-in.access_token
+        env: SIGNED_IN_TOKEN
+  legacy-sse:
+    title: Legacy SSE
+    description: A remote server on the old SSE transport
+    type: remote
+    remote:
+      transport_type: sse
+      url: {url}
+  down:
+    title: Down
+    description: A remote server nobody runs
+    type: remote
+    remote:
+      url: {down}
+"#
+    );
+    let path = dir.join("remote.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    path
+}
+
+fn set_secret(gw: &TestGateway, name: &str, value: &str) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["secret", "set", name])
+        .env("SWITCHBOARD_HOME", gw.home())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(value.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+async fn wait_until(what: &str, check: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + STEP;
+    while !check() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn remote_servers_are_added_called_and_closed_with_their_secret_header() {
+    let seen = Arc::new(Seen::default());
+    let url = serve_greeter(seen.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let gw = TestGateway::start(&catalog(dir.path(), &url), &["--idle-timeout", "2"]).await;
+
+    let refused = gw.call("mcp-add", json!({"name": "greeter"})).await;
+    assert_eq!(refused.is_error, Some(true));
+    assert!(
+        text(&refused).contains("switchboard secret set greeter.token"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(seen.opened.load(Ordering::SeqCst), 0, "nothing was tried");
+
+    set_secret(&gw, "greeter.token", TOKEN);
+    let added = gw.call("mcp-add", json!({"name": "greeter"})).await;
+    assert_eq!(added.is_error, Some(false), "{}", text(&added));
+    assert!(gw.tool_names().await.contains(&"greet".to_string()));
+    let greeted = gw.call("greet", json!({"name": "ada"})).await;
+    assert_eq!(text(&greeted), "hello ada");
+    assert_eq!(seen.refused.load(Ordering::SeqCst), 0);
+
+    // Idle, the session is closed; the next call opens a new one without the client noticing.
+    wait_until("the idle remote session closes", || {
+        seen.closed.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    let greeted = gw.call("greet", json!({"name": "again"})).await;
+    assert_eq!(text(&greeted), "hello again");
+    assert_eq!(seen.opened.load(Ordering::SeqCst), 2);
+
+    let removed = gw.call("mcp-remove", json!({"name": "greeter"})).await;
+    assert_eq!(removed.is_error, Some(false), "{}", text(&removed));
+    wait_until("mcp-remove closes the session", || {
+        seen.closed.load(Ordering::SeqCst) == 2
+    })
+    .await;
+
+    // A wrong token: the server's refusal comes back, the token does not.
+    set_secret(&gw, "greeter.token", "wrong-token-4b1d");
+    let wrong = gw.call("mcp-add", json!({"name": "greeter"})).await;
+    assert_eq!(wrong.is_error, Some(true));
+    assert!(
+        text(&wrong).contains("could not connect to `greeter`"),
+        "{}",
+        text(&wrong)
+    );
+    assert!(
+        text(&wrong).contains("401"),
+        "the server's answer: {}",
+        text(&wrong)
+    );
+    assert!(
+        !text(&wrong).contains("wrong-token-4b1d"),
+        "{}",
+        text(&wrong)
+    );
+    assert!(seen.refused.load(Ordering::SeqCst) > 0);
+    let log = gw.stderr();
+    assert!(
+        !log.contains(TOKEN) && !log.contains("wrong-token-4b1d"),
+        "a token was logged"
+    );
+}
+
+#[tokio::test]
+async fn remote_servers_that_cannot_be_reached_or_spoken_to_say_why() {
+    let seen = Arc::new(Seen::default());
+    let url = serve_greeter(seen.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let gw = TestGateway::start(&catalog(dir.path(), &url), &[]).await;
+
+    let oauth = gw.call("mcp-add", json!({"name": "signed-in"})).await;
+    assert_eq!(oauth.is_error, Some(true));
+    assert!(text(&oauth).contains("OAuth"), "{}", text(&oauth));
+    assert!(
+        text(&oauth).contains("switchboard secret set signed-in.access_token"),
+        "{}",
+        text(&oauth)
+    );
+    // A token the user got elsewhere is sent as a bearer token.
+    set_secret(&gw, "signed-in.access_token", TOKEN);
+    let added = gw.call("mcp-add", json!({"name": "signed-in"})).await;
+    assert_eq!(added.is_error, Some(false), "{}", text(&added));
+
+    let sse = gw.call("mcp-add", json!({"name": "legacy-sse"})).await;
+    assert_eq!(sse.is_error, Some(true));
+    assert!(text(&sse).contains("`sse`"), "{}", text(&sse));
+
+    let down = gw.call("mcp-add", json!({"name": "down"})).await;
+    assert_eq!(down.is_error, Some(true));
+    assert!(
+        text(&down).contains("could not connect to `down` at http://127.0.0.1:"),
+        "{}",
+        text(&down)
+    );
+    assert!(
+        text(&down).contains("Connection refused"),
+        "{}",
+        text(&down)
+    );
+    // The failures left the added server alone.
+    let greeted = gw.call("greet", json!({"name": "still"})).await;
+    assert_eq!(text(&greeted), "hello still");
+}
