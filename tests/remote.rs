@@ -260,6 +260,20 @@ async fn remote_servers_that_cannot_be_reached_or_spoken_to_say_why() {
     let dir = tempfile::tempdir().unwrap();
     let gw = TestGateway::start(&catalog(dir.path(), &url), &[]).await;
 
+    let found = gw
+        .call(
+            "mcp-find",
+            json!({"query": "remote test server behind OAuth"}),
+        )
+        .await;
+    let found = found.structured_content.unwrap();
+    let entry = found["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "signed-in")
+        .unwrap_or_else(|| panic!("{found}"));
+    assert_eq!(entry["missing_secrets"], json!(["signed-in.access_token"]));
     let oauth = gw.call("mcp-add", json!({"name": "signed-in"})).await;
     assert_eq!(oauth.is_error, Some(true));
     assert!(text(&oauth).contains("OAuth"), "{}", text(&oauth));

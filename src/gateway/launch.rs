@@ -88,14 +88,30 @@ fn commands(secrets: &[SecretSpec]) -> String {
         .join(" and ")
 }
 
-/// Secrets of `entry` that `secrets` cannot supply.
+/// Secrets of `entry` that `secrets` cannot supply, the OAuth token of a remote server included.
 pub(crate) fn missing_secrets(entry: &CatalogEntry, secrets: &Secrets) -> Vec<SecretSpec> {
     entry
         .secrets
         .iter()
-        .filter(|s| secrets.lookup(s).is_none())
         .cloned()
+        .chain(oauth_token(entry))
+        .filter(|s| secrets.lookup(s).is_none())
         .collect()
+}
+
+/// The secret holding the OAuth token of a remote server that is sent as its bearer token (when
+/// the catalog does not set `Authorization` itself).
+fn oauth_token(entry: &CatalogEntry) -> Option<SecretSpec> {
+    let sets_auth = entry.remote.as_ref().is_some_and(|r| {
+        r.headers
+            .keys()
+            .any(|h| h.eq_ignore_ascii_case("authorization"))
+    });
+    let provider = entry.oauth.as_ref()?.providers.first()?;
+    (!sets_auth).then(|| SecretSpec {
+        name: provider.secret.clone(),
+        env: provider.env.clone(),
+    })
 }
 
 /// Required config keys of `entry` that `config` lacks.
@@ -131,6 +147,18 @@ pub(crate) fn launch_spec(
                 .map(LaunchSpec::Container)
         }
         (ServerKind::Remote, _) => {
+            // Said first: the generic missing-secret message would not explain OAuth.
+            if let (Some(token), Some(provider)) = (
+                oauth_token(entry),
+                entry.oauth.as_ref().and_then(|o| o.providers.first()),
+            ) && secrets.lookup(&token).is_none()
+            {
+                return Err(LaunchError::NeedsOAuth {
+                    server,
+                    provider: provider.provider.clone(),
+                    secret: token.name,
+                });
+            }
             check_settings(entry, config, secrets)?;
             endpoint(entry, config, secrets).map(LaunchSpec::Remote)
         }
@@ -227,27 +255,11 @@ fn endpoint(
             value,
         });
     }
-    if let Some(oauth) = &entry.oauth {
-        let has_auth = headers
-            .iter()
-            .any(|h| h.name.eq_ignore_ascii_case("authorization"));
-        if let (false, Some(provider)) = (has_auth, oauth.providers.first()) {
-            let spec = SecretSpec {
-                name: provider.secret.clone(),
-                env: provider.env.clone(),
-            };
-            let Some(token) = secrets.lookup(&spec) else {
-                return Err(LaunchError::NeedsOAuth {
-                    server,
-                    provider: provider.provider.clone(),
-                    secret: provider.secret.clone(),
-                });
-            };
-            headers.push(Header {
-                name: "Authorization".to_string(),
-                value: EnvValue::Secret(Secret::new(format!("Bearer {}", token.expose()))),
-            });
-        }
+    if let Some(token) = oauth_token(entry).and_then(|spec| secrets.lookup(&spec)) {
+        headers.push(Header {
+            name: "Authorization".to_string(),
+            value: EnvValue::Secret(Secret::new(format!("Bearer {}", token.expose()))),
+        });
     }
     Ok(Endpoint { url, headers })
 }
@@ -347,4 +359,45 @@ fn container_spec(
         disable_network: entry.disable_network,
         limits: settings.limits,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(value: &EnvValue) -> Option<&str> {
+        match value {
+            EnvValue::Plain(text) => Some(text),
+            EnvValue::Secret(_) => None,
+        }
+    }
+
+    #[test]
+    fn header_variables_are_filled_and_a_secret_makes_the_value_secret() {
+        let variables = vec![
+            ("REGION".to_string(), EnvValue::Plain("eu".to_string())),
+            (
+                "API_KEY".to_string(),
+                EnvValue::Secret(Secret::new("k3y".to_string())),
+            ),
+        ];
+        let region = substitute("region-${REGION}", &variables).unwrap();
+        assert_eq!(plain(&region), Some("region-eu"));
+        let EnvValue::Secret(bearer) = substitute("Bearer ${API_KEY}", &variables).unwrap() else {
+            panic!("a value holding a secret is secret");
+        };
+        assert_eq!(bearer.expose(), "Bearer k3y");
+        assert_eq!(
+            plain(&substitute("no variables", &variables).unwrap()),
+            Some("no variables")
+        );
+        assert_eq!(
+            plain(&substitute("unterminated ${REGION", &variables).unwrap()),
+            Some("unterminated ${REGION")
+        );
+        assert_eq!(
+            substitute("${NOPE}", &variables).unwrap_err(),
+            "NOPE".to_string()
+        );
+    }
 }

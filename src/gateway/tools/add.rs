@@ -159,7 +159,7 @@ fn failure(server: &str, error: AddError) -> CallToolResult {
         ),
         AddError::Launch(_) | AddError::Upstream(_) => reply::failure(
             format!(
-                "cannot add `{server}`: {}. Nothing was added and no container is left running; fix the cause or pick another server with mcp-find.",
+                "cannot add `{server}`: {}. Nothing was added and nothing is left running; fix the cause or pick another server with mcp-find.",
                 reply::chain(&error)
             ),
             json!({}),

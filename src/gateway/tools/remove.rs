@@ -22,7 +22,7 @@ pub(super) fn definition() -> Tool {
     Tool::new(
         NAME,
         "Stop a server added with mcp-add and remove its tools from this session, when you no \
-         longer need it. Its container is stopped and removed at once. Returns the tools that \
+         longer need it. Its container (or remote session) is closed at once. Returns the tools that \
          were withdrawn.",
         rmcp::handler::server::common::schema_for_type::<Input>(),
     )
