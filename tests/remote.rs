@@ -22,13 +22,20 @@ use crate::common::{STEP, TestGateway, text};
 
 const TOKEN: &str = "remote-s3cret-7f3a9c";
 
-/// A remote server with one tool, `greet`.
-#[derive(Debug, Clone)]
-struct Greeter;
+/// A remote server with `greet`, and `learn`, which adds a tool and says the list changed.
+#[derive(Debug, Clone, Default)]
+struct Greeter {
+    learned: Arc<std::sync::Mutex<Vec<String>>>,
+}
 
 impl ServerHandler for Greeter {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tool_list_changed()
+                .build(),
+        )
     }
 
     async fn list_tools(
@@ -37,25 +44,38 @@ impl ServerHandler for Greeter {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let schema = json!({"type": "object", "properties": {"name": {"type": "string"}}});
-        let tool = Tool::new(
-            "greet",
-            "Greets someone",
-            schema.as_object().unwrap().clone(),
-        );
-        Ok(ListToolsResult::with_all_items(vec![tool]))
+        let schema = schema.as_object().unwrap().clone();
+        let mut tools = vec![
+            Tool::new("greet", "Greets someone", schema.clone()),
+            Tool::new("learn", "Learns a new tool called `name`", schema.clone()),
+        ];
+        for name in self.learned.lock().unwrap().iter() {
+            tools.push(Tool::new(name.clone(), "A learned tool", schema.clone()));
+        }
+        Ok(ListToolsResult::with_all_items(tools))
     }
 
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request
             .arguments
+            .as_ref()
             .and_then(|a| a.get("name").and_then(|n| n.as_str()).map(str::to_string))
             .unwrap_or_default();
+        let text = match request.name.as_ref() {
+            "greet" => format!("hello {name}"),
+            "learn" => {
+                self.learned.lock().unwrap().push(name.clone());
+                let _ = context.peer.notify_tool_list_changed().await;
+                format!("learned {name}")
+            }
+            other => format!("{other}!"),
+        };
         Ok(CallToolResponse::Complete(CallToolResult::success(vec![
-            ContentBlock::text(format!("hello {name}")),
+            ContentBlock::text(text),
         ])))
     }
 }
@@ -73,8 +93,9 @@ struct Seen {
 
 /// Serves the greeter on a loopback port; returns its `/mcp` URL.
 async fn serve_greeter(seen: Arc<Seen>) -> String {
+    let greeter = Greeter::default();
     let service = StreamableHttpService::new(
-        || Ok(Greeter),
+        move || Ok(greeter.clone()),
         Arc::new(LocalSessionManager::default()),
         StreamableHttpServerConfig::default(),
     );
@@ -306,4 +327,32 @@ async fn remote_servers_that_cannot_be_reached_or_spoken_to_say_why() {
     // The failures left the added server alone.
     let greeted = gw.call("greet", json!({"name": "still"})).await;
     assert_eq!(text(&greeted), "hello still");
+}
+
+/// A server that changes its tools says so; the gateway re-lists them, routes the new ones and
+/// tells its client.
+#[tokio::test]
+async fn a_server_that_changes_its_tools_is_followed() {
+    let seen = Arc::new(Seen::default());
+    let url = serve_greeter(seen.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let gw = TestGateway::start_in(
+        tempfile::tempdir().unwrap(),
+        &catalog(dir.path(), &url),
+        &[],
+        "info,switchboard=debug",
+        &[("SWITCHBOARD_SECRET_GREETER_TOKEN", TOKEN)],
+    )
+    .await;
+    let added = gw.call("mcp-add", json!({"name": "greeter"})).await;
+    assert_eq!(added.is_error, Some(false), "{}", text(&added));
+    let before = gw.changes_seen();
+    assert!(!gw.tool_names().await.contains(&"wave".to_string()));
+
+    let learned = gw.call("learn", json!({"name": "wave"})).await;
+    assert_eq!(text(&learned), "learned wave");
+    gw.wait_for_change(before).await;
+    assert!(gw.tool_names().await.contains(&"wave".to_string()));
+    let waved = gw.call("wave", json!({})).await;
+    assert_eq!(text(&waved), "wave!");
 }

@@ -4,7 +4,7 @@
 //! call) take a short synchronous lock and never wait for a container.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, Weak};
 
 use rmcp::model::{CallToolRequestParams, CallToolResponse, JsonObject, Tool};
 use tokio::sync::broadcast;
@@ -21,6 +21,8 @@ mod lifecycle;
 /// One client identity's servers and tools.
 #[derive(Debug)]
 pub struct Workspace {
+    /// Itself, for the tasks it starts (they must not keep it alive).
+    me: Weak<Workspace>,
     id: String,
     gateway: Arc<Gateway>,
     /// Where this workspace's config is kept.
@@ -160,7 +162,8 @@ impl Workspace {
         home: ConfigHome,
         config: HashMap<ServerName, JsonObject>,
     ) -> Arc<Workspace> {
-        Arc::new(Workspace {
+        Arc::new_cyclic(|me| Workspace {
+            me: me.clone(),
             id,
             gateway,
             config_home: home,
@@ -309,7 +312,7 @@ impl Workspace {
         let upstream = self.start(&entry.name, &spec).await?;
         let tools = {
             let mut state = self.write();
-            let tools = register(&mut state, &entry.name, &upstream);
+            let tools = register(&mut state, &entry.name, upstream.tools());
             state.servers.insert(
                 entry.name.clone(),
                 Added {
@@ -357,7 +360,55 @@ impl Workspace {
                 Upstream::connect(server.clone(), endpoint, timeout).await?
             }
         };
-        Ok(Arc::new(upstream))
+        let upstream = Arc::new(upstream);
+        self.follow_tool_changes(server, &upstream);
+        Ok(upstream)
+    }
+
+    /// Re-lists `upstream`'s tools each time it says they changed, for as long as it is
+    /// connected; the task holds neither the workspace nor the upstream alive.
+    fn follow_tool_changes(&self, server: &ServerName, upstream: &Arc<Upstream>) {
+        let Some(mut changes) = upstream.take_tool_changes() else {
+            return;
+        };
+        let (me, weak_upstream, server) =
+            (self.me.clone(), Arc::downgrade(upstream), server.clone());
+        tokio::spawn(async move {
+            while changes.next().await {
+                let (Some(workspace), Some(upstream)) = (me.upgrade(), weak_upstream.upgrade())
+                else {
+                    return;
+                };
+                workspace.refresh_tools(&server, &upstream).await;
+            }
+        });
+    }
+
+    /// Takes in a server's new tool list: its routes are replaced and every session is told,
+    /// unless the list is the same or `upstream` is no longer the server's connection.
+    async fn refresh_tools(&self, server: &ServerName, upstream: &Arc<Upstream>) {
+        let _op = self.ops.lock().await;
+        let tools = match upstream.list_tools().await {
+            Ok(tools) => tools,
+            Err(error) => {
+                tracing::warn!(server = %server, error = %error, "cannot re-list tools after a change");
+                return;
+            }
+        };
+        let changed = {
+            let mut state = self.write();
+            let current = state.servers.get(server).and_then(|a| a.upstream.as_ref());
+            if !current.is_some_and(|u| Arc::ptr_eq(u, upstream)) {
+                return;
+            }
+            retool(&mut state, server, &tools)
+        };
+        if !changed {
+            return;
+        }
+        tracing::info!(server = %server, workspace = %self.id, "server changed its tools");
+        // No session caused it, so every session is told.
+        self.announce(0);
     }
 
     /// Catalog names close to a name that is not in it.
@@ -440,7 +491,29 @@ impl Workspace {
 }
 
 /// Adds routes for every tool of `upstream`, under names free in this workspace.
-fn register(state: &mut State, server: &ServerName, upstream: &Upstream) -> Vec<AddedTool> {
+/// Replaces `server`'s routes with `tools` if they differ from what it listed before; true if
+/// they did (and sessions should be told).
+fn retool(state: &mut State, server: &ServerName, tools: &[Tool]) -> bool {
+    let Some(old) = state
+        .servers
+        .get(server)
+        .filter(|a| a.upstream_tools != tools)
+        .map(|a| a.tools.clone())
+    else {
+        return false;
+    };
+    for tool in &old {
+        state.routes.remove(tool);
+    }
+    let exposed = register(state, server, tools);
+    if let Some(added) = state.servers.get_mut(server) {
+        added.tools = exposed.into_iter().map(|t| t.exposed).collect();
+        added.upstream_tools = tools.to_vec();
+    }
+    true
+}
+
+fn register(state: &mut State, server: &ServerName, tools: &[Tool]) -> Vec<AddedTool> {
     let mut taken: HashSet<ExposedToolName> = state.routes.keys().cloned().collect();
     taken.extend(
         crate::gateway::tools::NAMES
@@ -448,7 +521,7 @@ fn register(state: &mut State, server: &ServerName, upstream: &Upstream) -> Vec<
             .filter_map(|n| ExposedToolName::new(n)),
     );
     let mut added = Vec::new();
-    for tool in upstream.tools() {
+    for tool in tools {
         let exposed = naming::expose(server.as_str(), &tool.name, &taken);
         taken.insert(exposed.clone());
         let mut exposed_tool = tool.clone();

@@ -9,7 +9,9 @@ use rmcp::ServiceExt;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, ClientCapabilities, ClientConfig, Implementation, Tool,
 };
-use rmcp::service::{ClientInitializeError, RoleClient, RunningService, ServiceError};
+use rmcp::service::{
+    ClientInitializeError, NotificationContext, RoleClient, RunningService, ServiceError,
+};
 
 use crate::catalog::ServerName;
 use crate::runtime::{ContainerSpec, Docker, StderrTail};
@@ -19,7 +21,9 @@ use crate::upstream::{Endpoint, Error};
 pub struct Upstream {
     server: ServerName,
     link: Link,
-    client: RunningService<RoleClient, ClientConfig>,
+    client: RunningService<RoleClient, Listener>,
+    /// The server's `tools/list_changed` notifications, until someone takes them.
+    tool_changes: Mutex<Option<ToolChanges>>,
     /// Secret values given to the server, scrubbed from anything it prints before anyone sees it.
     secrets: Vec<String>,
     tools: Vec<Tool>,
@@ -135,7 +139,7 @@ impl Upstream {
     fn new(
         server: ServerName,
         link: Link,
-        client: RunningService<RoleClient, ClientConfig>,
+        (client, changes): (RunningService<RoleClient, Listener>, ToolChanges),
         secrets: Vec<String>,
         tools: Vec<Tool>,
     ) -> Upstream {
@@ -143,6 +147,7 @@ impl Upstream {
             server,
             link,
             client,
+            tool_changes: Mutex::new(Some(changes)),
             secrets,
             tools,
             activity: Arc::new(Activity {
@@ -154,6 +159,22 @@ impl Upstream {
 
     pub fn server(&self) -> &ServerName {
         &self.server
+    }
+
+    /// The server's tool-list change notifications; `None` after the first call.
+    pub fn take_tool_changes(&self) -> Option<ToolChanges> {
+        self.tool_changes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    /// Asks the server for its tools again (after it said they changed).
+    pub async fn list_tools(&self) -> Result<Vec<Tool>, Error> {
+        self.client
+            .list_all_tools()
+            .await
+            .map_err(|e| call_error(&self.server, &self.link.output(&self.secrets), e))
     }
 
     /// The tools the server listed at start-up, with their upstream names.
@@ -231,18 +252,26 @@ async fn open<T, E, A>(
     start_timeout: Duration,
     init_failed: impl FnOnce(ClientInitializeError) -> Error,
     list_failed: impl FnOnce(ServiceError) -> Error,
-) -> Result<(RunningService<RoleClient, ClientConfig>, Vec<Tool>), Error>
+) -> Result<
+    (
+        (RunningService<RoleClient, Listener>, ToolChanges),
+        Vec<Tool>,
+    ),
+    Error,
+>
 where
     T: rmcp::transport::IntoTransport<RoleClient, E, A> + 'static,
     E: std::error::Error + Send + Sync + 'static,
 {
     let handshake = async {
-        let client = client_config()
-            .serve(transport)
-            .await
-            .map_err(init_failed)?;
+        let (sender, changes) = tokio::sync::mpsc::channel(1);
+        let listener = Listener {
+            info: client_config(),
+            changes: sender,
+        };
+        let client = listener.serve(transport).await.map_err(init_failed)?;
         let tools = client.list_all_tools().await.map_err(list_failed)?;
-        Ok::<_, Error>((client, tools))
+        Ok::<_, Error>(((client, ToolChanges(changes)), tools))
     };
     match tokio::time::timeout(start_timeout, handshake).await {
         Ok(outcome) => outcome,
@@ -279,6 +308,34 @@ fn scrub(text: &str, secrets: &[String]) -> String {
         .fold(text.to_string(), |text, secret| {
             text.replace(secret, "[secret]")
         })
+}
+
+/// Our side of the MCP session with a server: who we are, and its tool-list changes passed on.
+struct Listener {
+    info: ClientConfig,
+    changes: tokio::sync::mpsc::Sender<()>,
+}
+
+impl rmcp::ClientHandler for Listener {
+    fn get_info(&self) -> ClientConfig {
+        self.info.clone()
+    }
+
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        // Full means a re-list is already pending, which will see this change too.
+        let _ = self.changes.try_send(());
+    }
+}
+
+/// Fires when the server says its tools changed; ends (`None`) when the connection does.
+#[derive(Debug)]
+pub struct ToolChanges(tokio::sync::mpsc::Receiver<()>);
+
+impl ToolChanges {
+    /// Waits for the next change; `false` once the connection is gone.
+    pub async fn next(&mut self) -> bool {
+        self.0.recv().await.is_some()
+    }
 }
 
 fn client_config() -> ClientConfig {

@@ -8,6 +8,6 @@ mod connection;
 mod error;
 mod remote;
 
-pub use connection::{InFlight, Upstream};
+pub use connection::{InFlight, ToolChanges, Upstream};
 pub use error::Error;
 pub use remote::{Endpoint, Header};

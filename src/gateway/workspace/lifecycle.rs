@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::catalog::ServerName;
-use crate::gateway::workspace::{AddError, Added, CallError, Workspace, register};
+use crate::gateway::workspace::{AddError, CallError, Workspace, retool};
 use crate::upstream::Upstream;
 
 impl Workspace {
@@ -28,28 +28,12 @@ impl Workspace {
         let upstream = self.start(&entry.name, &spec).await?;
         let (old, changed) = {
             let mut state = self.write();
-            let Some(added) = state.servers.remove(&entry.name) else {
+            let Some(added) = state.servers.get_mut(&entry.name) else {
                 return Ok(None);
             };
-            let changed = added.upstream_tools != upstream.tools();
-            let mut tools = added.tools;
-            if changed {
-                for tool in &tools {
-                    state.routes.remove(tool);
-                }
-                tools = register(&mut state, &entry.name, &upstream)
-                    .into_iter()
-                    .map(|t| t.exposed)
-                    .collect();
-            }
-            let replaced = Added {
-                upstream: Some(upstream.clone()),
-                spec,
-                tools,
-                upstream_tools: upstream.tools().to_vec(),
-            };
-            state.servers.insert(entry.name.clone(), replaced);
-            (added.upstream, changed)
+            added.spec = spec;
+            let old = added.upstream.replace(upstream.clone());
+            (old, retool(&mut state, &entry.name, upstream.tools()))
         };
         if let Some(old) = old {
             self.shutdown_upstream(&old).await;
@@ -106,13 +90,19 @@ impl Workspace {
                 server: server.clone(),
                 source,
             })?;
-        match self.write().servers.get_mut(server) {
-            Some(added) => added.upstream = Some(upstream.clone()),
-            None => {
+        let changed = {
+            let mut state = self.write();
+            let Some(added) = state.servers.get_mut(server) else {
                 return Err(CallError::Removed {
                     server: server.clone(),
                 });
-            }
+            };
+            added.upstream = Some(upstream.clone());
+            retool(&mut state, server, upstream.tools())
+        };
+        if changed {
+            // The server came back with other tools (an update, a remote that changed).
+            self.announce(0);
         }
         Ok(upstream)
     }
