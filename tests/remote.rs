@@ -212,7 +212,13 @@ async fn remote_servers_are_added_called_and_closed_with_their_secret_header() {
     let seen = Arc::new(Seen::default());
     let url = serve_greeter(seen.clone()).await;
     let dir = tempfile::tempdir().unwrap();
-    let gw = TestGateway::start(&catalog(dir.path(), &url), &["--idle-timeout", "2"]).await;
+    let gw = TestGateway::start_with_log(
+        &catalog(dir.path(), &url),
+        &["--idle-timeout", "2"],
+        // Everything every library logs, so a token in any request log would show.
+        "trace",
+    )
+    .await;
 
     let refused = gw.call("mcp-add", json!({"name": "greeter"})).await;
     assert_eq!(refused.is_error, Some(true));
@@ -268,6 +274,7 @@ async fn remote_servers_are_added_called_and_closed_with_their_secret_header() {
     );
     assert!(seen.refused.load(Ordering::SeqCst) > 0);
     let log = gw.stderr();
+    assert!(log.contains("TRACE"), "the gateway logged at trace level");
     assert!(
         !log.contains(TOKEN) && !log.contains("wrong-token-4b1d"),
         "a token was logged"

@@ -490,7 +490,6 @@ impl Workspace {
     }
 }
 
-/// Adds routes for every tool of `upstream`, under names free in this workspace.
 /// Replaces `server`'s routes with `tools` if they differ from what it listed before; true if
 /// they did (and sessions should be told).
 fn retool(state: &mut State, server: &ServerName, tools: &[Tool]) -> bool {
@@ -513,6 +512,7 @@ fn retool(state: &mut State, server: &ServerName, tools: &[Tool]) -> bool {
     true
 }
 
+/// Adds routes for every tool in `tools`, under names free in this workspace.
 fn register(state: &mut State, server: &ServerName, tools: &[Tool]) -> Vec<AddedTool> {
     let mut taken: HashSet<ExposedToolName> = state.routes.keys().cloned().collect();
     taken.extend(
