@@ -386,12 +386,19 @@ impl Workspace {
 
     /// Takes in a server's new tool list: its routes are replaced and every session is told,
     /// unless the list is the same or `upstream` is no longer the server's connection.
+    ///
+    /// It takes no `ops` lock (a slow server must not hold up add and remove): a connection
+    /// replaced meanwhile fails the identity check below.
     async fn refresh_tools(&self, server: &ServerName, upstream: &Arc<Upstream>) {
-        let _op = self.ops.lock().await;
-        let tools = match upstream.list_tools().await {
-            Ok(tools) => tools,
-            Err(error) => {
+        let limit = self.gateway.settings.start_timeout;
+        let tools = match tokio::time::timeout(limit, upstream.list_tools()).await {
+            Ok(Ok(tools)) => tools,
+            Ok(Err(error)) => {
                 tracing::warn!(server = %server, error = %error, "cannot re-list tools after a change");
+                return;
+            }
+            Err(_) => {
+                tracing::warn!(server = %server, "re-listing tools after a change timed out");
                 return;
             }
         };
