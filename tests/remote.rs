@@ -94,6 +94,7 @@ struct Seen {
 /// Serves the greeter on a loopback port; returns its `/mcp` URL.
 async fn serve_greeter(seen: Arc<Seen>) -> String {
     let greeter = Greeter::default();
+    let greeter_for_sse = greeter.clone();
     let service = StreamableHttpService::new(
         move || Ok(greeter.clone()),
         Arc::new(LocalSessionManager::default()),
@@ -124,6 +125,7 @@ async fn serve_greeter(seen: Arc<Seen>) -> String {
     };
     let app = axum::Router::new()
         .nest_service("/mcp", service)
+        .merge(legacy_sse(greeter_for_sse))
         .layer(axum::middleware::from_fn(guard));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -131,7 +133,70 @@ async fn serve_greeter(seen: Arc<Seen>) -> String {
     format!("http://{address}/mcp")
 }
 
+/// The greeter on the legacy HTTP+SSE transport (2024-11-05): `GET /sse` opens a stream whose
+/// first event names `/messages?session=N`; what is POSTed there goes to an rmcp server whose
+/// answers go down the stream.
+fn legacy_sse(greeter: Greeter) -> axum::Router {
+    use axum::response::sse::{Event, Sse};
+    use futures::StreamExt;
+    use rmcp::ServiceExt;
+    use rmcp::model::{ClientJsonRpcMessage, ServerJsonRpcMessage};
+
+    type Inboxes =
+        Arc<std::sync::Mutex<Vec<futures::channel::mpsc::UnboundedSender<ClientJsonRpcMessage>>>>;
+    let inboxes = Inboxes::default();
+    let open = {
+        let inboxes = inboxes.clone();
+        move || {
+            let (to_server, from_client) = futures::channel::mpsc::unbounded();
+            let (to_client, from_server) =
+                futures::channel::mpsc::unbounded::<ServerJsonRpcMessage>();
+            let session = {
+                let mut inboxes = inboxes.lock().unwrap();
+                inboxes.push(to_server);
+                inboxes.len() - 1
+            };
+            let greeter = greeter.clone();
+            tokio::spawn(async move {
+                if let Ok(running) = greeter.serve((to_client, from_client)).await {
+                    let _ = running.waiting().await;
+                }
+            });
+            let endpoint = Event::default()
+                .event("endpoint")
+                .data(format!("/messages?session={session}"));
+            let messages = from_server.map(|message| {
+                let data = serde_json::to_string(&message).unwrap();
+                Ok::<_, std::convert::Infallible>(Event::default().event("message").data(data))
+            });
+            Sse::new(futures::stream::once(async { Ok(endpoint) }).chain(messages))
+        }
+    };
+    let post = move |uri: axum::http::Uri, body: axum::body::Bytes| {
+        let inboxes = inboxes.clone();
+        async move {
+            let session: usize = uri
+                .query()
+                .and_then(|q| q.strip_prefix("session="))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(usize::MAX);
+            let Ok(message) = serde_json::from_slice::<ClientJsonRpcMessage>(&body) else {
+                return axum::http::StatusCode::BAD_REQUEST;
+            };
+            let inbox = inboxes.lock().unwrap().get(session).cloned();
+            match inbox.map(|inbox| inbox.unbounded_send(message)) {
+                Some(Ok(())) => axum::http::StatusCode::ACCEPTED,
+                _ => axum::http::StatusCode::NOT_FOUND,
+            }
+        }
+    };
+    axum::Router::new()
+        .route("/sse", axum::routing::get(move || async move { open() }))
+        .route("/messages", axum::routing::post(post))
+}
+
 fn catalog(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
+    let sse = url.replace("/mcp", "/sse");
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let down = format!("http://{}/mcp", closed.local_addr().unwrap());
     drop(closed);
@@ -166,6 +231,18 @@ fn catalog(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
     type: remote
     remote:
       transport_type: sse
+      url: {sse}
+      headers:
+        Authorization: Bearer ${{SSE_TOKEN}}
+    secrets:
+    - name: legacy-sse.token
+      env: SSE_TOKEN
+  sockets:
+    title: Sockets
+    description: A remote server on a transport MCP does not have
+    type: remote
+    remote:
+      transport_type: websocket
       url: {url}
   down:
     title: Down
@@ -315,9 +392,18 @@ async fn remote_servers_that_cannot_be_reached_or_spoken_to_say_why() {
     let added = gw.call("mcp-add", json!({"name": "signed-in"})).await;
     assert_eq!(added.is_error, Some(false), "{}", text(&added));
 
+    // The legacy SSE transport, with its secret header on the stream and on every POST.
+    set_secret(&gw, "legacy-sse.token", TOKEN);
     let sse = gw.call("mcp-add", json!({"name": "legacy-sse"})).await;
-    assert_eq!(sse.is_error, Some(true));
-    assert!(text(&sse).contains("`sse`"), "{}", text(&sse));
+    assert_eq!(sse.is_error, Some(false), "{}", text(&sse));
+    let greeted = gw
+        .call("legacy-sse__greet", json!({"name": "over sse"}))
+        .await;
+    assert_eq!(text(&greeted), "hello over sse");
+
+    let sockets = gw.call("mcp-add", json!({"name": "sockets"})).await;
+    assert_eq!(sockets.is_error, Some(true));
+    assert!(text(&sockets).contains("`websocket`"), "{}", text(&sockets));
 
     let down = gw.call("mcp-add", json!({"name": "down"})).await;
     assert_eq!(down.is_error, Some(true));

@@ -8,7 +8,7 @@ use crate::gateway::Settings;
 use crate::gateway::mounts::{self, MountRefused};
 use crate::runtime::{ContainerSpec, EnvValue, EnvVar};
 use crate::store::{Secret, Secrets};
-use crate::upstream::{Endpoint, Header};
+use crate::upstream::{Endpoint, Header, Transport};
 
 /// How to bring up one added server.
 #[derive(Debug, Clone)]
@@ -25,7 +25,7 @@ pub enum LaunchError {
     )]
     UnsupportedKind { server: String, kind: &'static str },
     #[error(
-        "`{server}` speaks the legacy `{transport}` transport; this gateway connects to remote servers over streamable HTTP only"
+        "`{server}` uses the `{transport}` transport; this gateway connects to remote servers over streamable HTTP or SSE"
     )]
     UnsupportedTransport { server: String, transport: String },
     #[error(
@@ -217,16 +217,20 @@ fn endpoint(
     let Some(remote) = &entry.remote else {
         return Err(LaunchError::NoRemoteUrl { server });
     };
-    let transport = remote
+    let transport = match remote
         .transport_type
         .as_deref()
-        .unwrap_or("streamable-http");
-    if !matches!(transport, "streamable-http" | "http") {
-        return Err(LaunchError::UnsupportedTransport {
-            server,
-            transport: transport.to_string(),
-        });
-    }
+        .unwrap_or("streamable-http")
+    {
+        "streamable-http" | "http" => Transport::StreamableHttp,
+        "sse" => Transport::Sse,
+        other => {
+            return Err(LaunchError::UnsupportedTransport {
+                server,
+                transport: other.to_string(),
+            });
+        }
+    };
     let fill = filler(entry, config);
     let url = fill(&remote.url)?.join("");
     let mut variables: Vec<(String, EnvValue)> = Vec::new();
@@ -261,7 +265,11 @@ fn endpoint(
             value: EnvValue::Secret(Secret::new(format!("Bearer {}", token.expose()))),
         });
     }
-    Ok(Endpoint { url, headers })
+    Ok(Endpoint {
+        url,
+        transport,
+        headers,
+    })
 }
 
 /// `template` with each `${NAME}` replaced by that variable's value; the result is secret if

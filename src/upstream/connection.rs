@@ -15,7 +15,9 @@ use rmcp::service::{
 
 use crate::catalog::ServerName;
 use crate::runtime::{ContainerSpec, Docker, StderrTail};
-use crate::upstream::{Endpoint, Error};
+use crate::upstream::error::root_cause;
+use crate::upstream::remote::Transport;
+use crate::upstream::{Endpoint, Error, sse};
 
 /// A live MCP client connection to one server.
 pub struct Upstream {
@@ -115,21 +117,30 @@ impl Upstream {
             url: endpoint.url.clone(),
             reason: scrub(&reason, &secrets),
         };
-        let transport = endpoint.transport().map_err(unreachable)?;
-        let (client, tools) = open(
-            &server,
-            transport,
-            start_timeout,
-            |e| match &e {
-                // Its `error` field is not marked as the source, so the chain stops here.
-                ClientInitializeError::TransportError { error, .. } => {
-                    unreachable(root_cause(error))
-                }
-                other => unreachable(root_cause(other)),
-            },
-            |e| unreachable(root_cause(&e)),
-        )
-        .await?;
+        let init_failed = |e: ClientInitializeError| match &e {
+            // Its `error` field is not marked as the source, so the chain stops here.
+            ClientInitializeError::TransportError { error, .. } => unreachable(root_cause(error)),
+            other => unreachable(root_cause(other)),
+        };
+        let list_failed = |e: ServiceError| unreachable(root_cause(&e));
+        let (client, tools) = match endpoint.transport {
+            Transport::StreamableHttp => {
+                let transport = endpoint.streamable_http().map_err(unreachable)?;
+                open(&server, transport, start_timeout, init_failed, list_failed).await?
+            }
+            Transport::Sse => {
+                let headers = endpoint.header_map().map_err(unreachable)?;
+                let stream =
+                    tokio::time::timeout(start_timeout, sse::connect(&endpoint.url, headers))
+                        .await
+                        .map_err(|_| Error::StartTimeout {
+                            server: server.clone(),
+                            seconds: start_timeout.as_secs(),
+                        })?
+                        .map_err(unreachable)?;
+                open(&server, stream, start_timeout, init_failed, list_failed).await?
+            }
+        };
         let link = Link::Remote {
             url: endpoint.url.clone(),
         };
@@ -279,24 +290,6 @@ where
             server: server.clone(),
             seconds: start_timeout.as_secs(),
         }),
-    }
-}
-
-/// The innermost error's message: rmcp wraps transport failures in layers that name its own
-/// types ("Transport [WorkerTransport<...>] error: ..."), while the cause is what a user acts on
-/// ("Connection refused", "HTTP 401 Unauthorized").
-fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    type HttpError = rmcp::transport::streamable_http_client::StreamableHttpError<reqwest::Error>;
-    let mut cause = error;
-    loop {
-        // rmcp's HTTP error does not mark the client error as its source either.
-        if let Some(HttpError::Client(client)) = cause.downcast_ref::<HttpError>() {
-            cause = client;
-        }
-        match cause.source() {
-            Some(source) => cause = source,
-            None => return cause.to_string(),
-        }
     }
 }
 

@@ -43,3 +43,21 @@ fn stderr_suffix(stderr: &str) -> String {
         format!("; its last output was:\n{stderr}")
     }
 }
+
+/// The innermost error's message: rmcp wraps transport failures in layers that name its own
+/// types ("Transport [WorkerTransport<...>] error: ..."), while the cause is what a user acts on
+/// ("Connection refused", "HTTP 401 Unauthorized").
+pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    type HttpError = rmcp::transport::streamable_http_client::StreamableHttpError<reqwest::Error>;
+    let mut cause = error;
+    loop {
+        // rmcp's HTTP error does not mark the client error as its source either.
+        if let Some(HttpError::Client(client)) = cause.downcast_ref::<HttpError>() {
+            cause = client;
+        }
+        match cause.source() {
+            Some(source) => cause = source,
+            None => return cause.to_string(),
+        }
+    }
+}

@@ -7,7 +7,8 @@
 mod connection;
 mod error;
 mod remote;
+mod sse;
 
 pub use connection::{InFlight, ToolChanges, Upstream};
 pub use error::Error;
-pub use remote::{Endpoint, Header};
+pub use remote::{Endpoint, Header, Transport};

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use http::{HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 
@@ -13,7 +13,17 @@ use crate::runtime::EnvValue;
 #[derive(Debug, Clone)]
 pub struct Endpoint {
     pub url: String,
+    pub transport: Transport,
     pub headers: Vec<Header>,
+}
+
+/// The two HTTP transports of MCP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Streamable HTTP (protocol 2025-03-26 and later).
+    StreamableHttp,
+    /// HTTP with server-sent events (protocol 2024-11-05).
+    Sse,
 }
 
 /// One request header; a secret value stays wrapped so `Debug` cannot show it.
@@ -35,12 +45,10 @@ impl Endpoint {
             .collect()
     }
 
-    /// The rmcp client transport; an error names a header that HTTP cannot carry (never its
-    /// value).
-    pub(crate) fn transport(
-        &self,
-    ) -> Result<StreamableHttpClientTransport<reqwest::Client>, String> {
-        let mut headers = HashMap::new();
+    /// The headers as HTTP sends them, secret ones marked sensitive; an error names a header
+    /// that HTTP cannot carry (never its value).
+    pub(crate) fn header_map(&self) -> Result<HeaderMap, String> {
+        let mut headers = HeaderMap::new();
         for header in &self.headers {
             let name = HeaderName::try_from(header.name.as_str())
                 .map_err(|_| format!("`{}` is not a valid HTTP header name", header.name))?;
@@ -54,6 +62,18 @@ impl Endpoint {
             value.set_sensitive(secret);
             headers.insert(name, value);
         }
+        Ok(headers)
+    }
+
+    /// The rmcp client transport for streamable HTTP.
+    pub(crate) fn streamable_http(
+        &self,
+    ) -> Result<StreamableHttpClientTransport<reqwest::Client>, String> {
+        let headers: HashMap<HeaderName, HeaderValue> = self
+            .header_map()?
+            .into_iter()
+            .filter_map(|(name, value)| Some((name?, value)))
+            .collect();
         let config = StreamableHttpClientTransportConfig::with_uri(self.url.as_str())
             .custom_headers(headers);
         crate::tls::install_crypto_provider();
