@@ -184,8 +184,8 @@ fn legacy_sse(greeter: Greeter) -> axum::Router {
                 return axum::http::StatusCode::BAD_REQUEST;
             };
             let inbox = inboxes.lock().unwrap().get(session).cloned();
-            match inbox.map(|inbox| inbox.unbounded_send(message)) {
-                Some(Ok(())) => axum::http::StatusCode::ACCEPTED,
+            match inbox.map(|inbox| inbox.unbounded_send(message).is_ok()) {
+                Some(true) => axum::http::StatusCode::ACCEPTED,
                 _ => axum::http::StatusCode::NOT_FOUND,
             }
         }
