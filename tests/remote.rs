@@ -195,6 +195,32 @@ fn legacy_sse(greeter: Greeter) -> axum::Router {
         .route("/messages", axum::routing::post(post))
 }
 
+/// A server whose `/mcp` redirects to another origin, and that origin, counting what reaches it.
+async fn serve_redirect_elsewhere() -> (String, Arc<AtomicUsize>) {
+    let reached = Arc::new(AtomicUsize::new(0));
+    let elsewhere = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = format!("http://{}/mcp", elsewhere.local_addr().unwrap());
+    let counter = reached.clone();
+    let catch_all = axum::Router::new().fallback(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async { "{}" }
+    });
+    tokio::spawn(async move { axum::serve(elsewhere, catch_all).await });
+    let mover = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", mover.local_addr().unwrap());
+    let redirect = axum::Router::new().fallback(move || {
+        let target = target.clone();
+        async move {
+            (
+                axum::http::StatusCode::TEMPORARY_REDIRECT,
+                [(axum::http::header::LOCATION, target)],
+            )
+        }
+    });
+    tokio::spawn(async move { axum::serve(mover, redirect).await });
+    (url, reached)
+}
+
 fn catalog(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
     let sse = url.replace("/mcp", "/sse");
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -237,6 +263,17 @@ fn catalog(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
     secrets:
     - name: legacy-sse.token
       env: SSE_TOKEN
+  moved:
+    title: Moved
+    description: A remote server that redirects to another host
+    type: remote
+    remote:
+      url: MOVED_URL
+      headers:
+        X-Api-Key: ${{MOVED_KEY}}
+    secrets:
+    - name: moved.key
+      env: MOVED_KEY
   sockets:
     title: Sockets
     description: A remote server on a transport MCP does not have
@@ -362,8 +399,12 @@ async fn remote_servers_are_added_called_and_closed_with_their_secret_header() {
 async fn remote_servers_that_cannot_be_reached_or_spoken_to_say_why() {
     let seen = Arc::new(Seen::default());
     let url = serve_greeter(seen.clone()).await;
+    let (moved_url, elsewhere) = serve_redirect_elsewhere().await;
     let dir = tempfile::tempdir().unwrap();
-    let gw = TestGateway::start(&catalog(dir.path(), &url), &[]).await;
+    let path = catalog(dir.path(), &url);
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, yaml.replace("MOVED_URL", &moved_url)).unwrap();
+    let gw = TestGateway::start(&path, &[]).await;
 
     let found = gw
         .call(
@@ -400,6 +441,17 @@ async fn remote_servers_that_cannot_be_reached_or_spoken_to_say_why() {
         .call("legacy-sse__greet", json!({"name": "over sse"}))
         .await;
     assert_eq!(text(&greeted), "hello over sse");
+
+    // A redirect to another origin is not followed: the secret header stays home.
+    set_secret(&gw, "moved.key", "moved-key-91c2");
+    let moved = gw.call("mcp-add", json!({"name": "moved"})).await;
+    assert_eq!(moved.is_error, Some(true), "{}", text(&moved));
+    assert!(text(&moved).contains("307"), "{}", text(&moved));
+    assert_eq!(
+        elsewhere.load(Ordering::SeqCst),
+        0,
+        "nothing reached the other origin"
+    );
 
     let sockets = gw.call("mcp-add", json!({"name": "sockets"})).await;
     assert_eq!(sockets.is_error, Some(true));

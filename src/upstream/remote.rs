@@ -76,7 +76,31 @@ impl Endpoint {
             .collect();
         let config = StreamableHttpClientTransportConfig::with_uri(self.url.as_str())
             .custom_headers(headers);
-        crate::tls::install_crypto_provider();
-        Ok(StreamableHttpClientTransport::from_config(config))
+        Ok(StreamableHttpClientTransport::with_client(
+            http_client()?,
+            config,
+        ))
     }
+}
+
+/// The HTTP client for remote servers. It follows a redirect only within the same origin:
+/// reqwest drops `Authorization` on a cross-origin redirect, but not the other secret headers
+/// catalogs use (`CONTEXT7_API_KEY: ...`), which must not reach another host.
+pub(crate) fn http_client() -> Result<reqwest::Client, String> {
+    crate::tls::install_crypto_provider();
+    let same_origin = reqwest::redirect::Policy::custom(|attempt| {
+        let stays = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if stays && attempt.previous().len() < 5 {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    });
+    reqwest::Client::builder()
+        .redirect(same_origin)
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }

@@ -19,8 +19,7 @@ pub(crate) type Incoming = Pin<Box<dyn Stream<Item = ServerJsonRpcMessage> + Sen
 /// went wrong in words a user can act on.
 pub(crate) async fn connect(url: &str, headers: HeaderMap) -> Result<(Outgoing, Incoming), String> {
     let base = reqwest::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
-    crate::tls::install_crypto_provider();
-    let client = reqwest::Client::new();
+    let client = crate::upstream::remote::http_client()?;
     let response = client
         .get(base.clone())
         .headers(headers.clone())
@@ -36,10 +35,7 @@ pub(crate) async fn connect(url: &str, headers: HeaderMap) -> Result<(Outgoing, 
     let endpoint = loop {
         match events.next().await {
             Some(Ok(event)) if event.event.as_deref() == Some("endpoint") => {
-                let path = event.data.unwrap_or_default();
-                break base
-                    .join(path.trim())
-                    .map_err(|e| format!("the server named a bad endpoint `{path}`: {e}"))?;
+                break endpoint_url(&base, event.data.as_deref().unwrap_or_default())?;
             }
             Some(Ok(_)) => continue,
             Some(Err(error)) => return Err(format!("reading the event stream: {error}")),
@@ -80,4 +76,46 @@ pub(crate) async fn connect(url: &str, headers: HeaderMap) -> Result<(Outgoing, 
         },
     );
     Ok((Box::pin(outgoing), Box::pin(incoming)))
+}
+
+/// The URL the `endpoint` event names, resolved against the stream's URL. It must stay on the
+/// stream's origin: the POSTs carry the server's secret headers, which must not go elsewhere.
+fn endpoint_url(base: &reqwest::Url, named: &str) -> Result<reqwest::Url, String> {
+    let endpoint = base
+        .join(named.trim())
+        .map_err(|e| format!("the server named a bad endpoint `{named}`: {e}"))?;
+    if endpoint.origin() != base.origin() {
+        return Err(format!(
+            "the server named an endpoint on another origin ({}); its headers are not sent there",
+            endpoint.origin().ascii_serialization()
+        ));
+    }
+    Ok(endpoint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_endpoint_is_resolved_and_kept_on_the_stream_origin() {
+        let base = reqwest::Url::parse("https://mcp.example.com/v1/sse").unwrap();
+        let relative = endpoint_url(&base, "/messages?session=1").unwrap();
+        assert_eq!(
+            relative.as_str(),
+            "https://mcp.example.com/messages?session=1"
+        );
+        let sibling = endpoint_url(&base, "messages").unwrap();
+        assert_eq!(sibling.as_str(), "https://mcp.example.com/v1/messages");
+        let absolute = endpoint_url(&base, "https://mcp.example.com/m").unwrap();
+        assert_eq!(absolute.as_str(), "https://mcp.example.com/m");
+        for elsewhere in [
+            "https://attacker.example/steal",
+            "http://mcp.example.com/downgraded",
+            "https://mcp.example.com:8443/other-port",
+        ] {
+            let error = endpoint_url(&base, elsewhere).unwrap_err();
+            assert!(error.contains("another origin"), "{elsewhere}: {error}");
+        }
+    }
 }
