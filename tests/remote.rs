@@ -93,6 +93,15 @@ struct Seen {
 
 /// Serves the greeter on a loopback port; returns its `/mcp` URL.
 async fn serve_greeter(seen: Arc<Seen>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = greeter_app(seen);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}/mcp")
+}
+
+/// The greeter behind its token check: streamable HTTP at `/mcp`, legacy SSE at `/sse`.
+fn greeter_app(seen: Arc<Seen>) -> axum::Router {
     let greeter = Greeter::default();
     let greeter_for_sse = greeter.clone();
     let service = StreamableHttpService::new(
@@ -123,14 +132,10 @@ async fn serve_greeter(seen: Arc<Seen>) -> String {
             response
         }
     };
-    let app = axum::Router::new()
+    axum::Router::new()
         .nest_service("/mcp", service)
         .merge(legacy_sse(greeter_for_sse))
-        .layer(axum::middleware::from_fn(guard));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{address}/mcp")
+        .layer(axum::middleware::from_fn(guard))
 }
 
 /// The greeter on the legacy HTTP+SSE transport (2024-11-05): `GET /sse` opens a stream whose
@@ -500,4 +505,113 @@ async fn a_server_that_changes_its_tools_is_followed() {
     assert!(gw.tool_names().await.contains(&"wave".to_string()));
     let waved = gw.call("wave", json!({})).await;
     assert_eq!(text(&waved), "wave!");
+}
+
+/// TLS connections for axum; a failed handshake is dropped and the next one accepted.
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((stream, address)) = self.tcp.accept().await else {
+                continue;
+            };
+            if let Ok(tls) = self.acceptor.accept(stream).await {
+                return (tls, address);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// Serves the greeter over HTTPS with a certificate from a throwaway CA; returns the `/mcp`
+/// URL and the CA's PEM.
+async fn serve_greeter_tls(seen: Arc<Seen>) -> (String, String) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca.self_signed(&ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let names = vec!["127.0.0.1".to_string(), "localhost".to_string()];
+    let cert = rcgen::CertificateParams::new(names)
+        .unwrap()
+        .signed_by(&key, &ca, &ca_key)
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = tcp.local_addr().unwrap();
+    let listener = TlsListener {
+        tcp,
+        acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+    };
+    let app = greeter_app(seen);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("https://{address}/mcp"), ca.pem())
+}
+
+/// HTTPS remotes are verified against the system's roots (`SSL_CERT_FILE` points the gateway at
+/// a test CA here): trusted, the call goes through; untrusted, the add says why.
+#[tokio::test]
+async fn https_remotes_are_verified_against_the_trusted_roots() {
+    let seen = Arc::new(Seen::default());
+    let (url, ca) = serve_greeter_tls(seen.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let roots = dir.path().join("ca.pem");
+    std::fs::write(&roots, ca).unwrap();
+    let catalog = catalog(dir.path(), &url);
+    let secret = ("SWITCHBOARD_SECRET_GREETER_TOKEN", TOKEN);
+
+    let trusting = TestGateway::start_in(
+        tempfile::tempdir().unwrap(),
+        &catalog,
+        &[],
+        "info",
+        &[secret, ("SSL_CERT_FILE", roots.to_str().unwrap())],
+    )
+    .await;
+    let added = trusting.call("mcp-add", json!({"name": "greeter"})).await;
+    assert_eq!(added.is_error, Some(false), "{}", text(&added));
+    let greeted = trusting.call("greet", json!({"name": "tls"})).await;
+    assert_eq!(text(&greeted), "hello tls");
+
+    let empty = dir.path().join("no-roots.pem");
+    std::fs::write(&empty, "").unwrap();
+    let doubting = TestGateway::start_in(
+        tempfile::tempdir().unwrap(),
+        &catalog,
+        &[],
+        "info",
+        &[secret, ("SSL_CERT_FILE", empty.to_str().unwrap())],
+    )
+    .await;
+    let refused = doubting.call("mcp-add", json!({"name": "greeter"})).await;
+    assert_eq!(refused.is_error, Some(true), "{}", text(&refused));
+    assert!(
+        text(&refused).to_lowercase().contains("certificate"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(
+        seen.opened.load(Ordering::SeqCst),
+        1,
+        "only the trusting gateway got through"
+    );
 }
