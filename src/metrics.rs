@@ -1,5 +1,6 @@
 //! What `GET /metrics` reports, in the Prometheus text format: MCP requests by outcome, tool
-//! calls by server and outcome, `mcp-add` latency, live server containers, open workspaces.
+//! calls by server and outcome, `mcp-add` latency, live server containers, open workspaces and
+//! sessions.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -27,6 +28,17 @@ pub struct Metrics {
     add_seconds: Histogram,
     live_containers: Gauge,
     workspaces: Gauge,
+    sessions: Gauge,
+}
+
+/// Counts one open session for as long as it lives.
+#[derive(Debug)]
+pub struct SessionCount(Gauge);
+
+impl Drop for SessionCount {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 impl std::fmt::Debug for Metrics {
@@ -44,6 +56,7 @@ impl Default for Metrics {
         let add_seconds = Histogram::new([0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 100.0]);
         let live_containers = Gauge::default();
         let workspaces = Gauge::default();
+        let sessions = Gauge::default();
         registry.register(
             "mcp_requests",
             "MCP HTTP requests by outcome",
@@ -69,6 +82,11 @@ impl Default for Metrics {
             "Open workspaces: one per token, or per session with --workspace-per-session",
             workspaces.clone(),
         );
+        registry.register(
+            "sessions",
+            "Initialized MCP sessions still open (each forwards tools/list_changed)",
+            sessions.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -76,6 +94,7 @@ impl Default for Metrics {
             add_seconds,
             live_containers,
             workspaces,
+            sessions,
         }
     }
 }
@@ -94,6 +113,12 @@ impl Metrics {
                 outcome,
             })
             .inc();
+    }
+
+    /// A session was initialized; it counts until the returned guard drops.
+    pub fn session_opened(&self) -> SessionCount {
+        self.sessions.inc();
+        SessionCount(self.sessions.clone())
     }
 
     pub fn added(&self, elapsed: std::time::Duration) {

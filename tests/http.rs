@@ -298,6 +298,41 @@ async fn an_http_client_that_vanishes_mid_call_holds_nothing() {
     );
 }
 
+/// A session's background work ends with it: after its client closes it, nothing of it stays
+/// behind, even in a workspace that outlives it and never changes again.
+#[tokio::test]
+async fn closed_sessions_leave_no_task_behind() {
+    let gw = HttpGateway::start(&["alice"]).await;
+    let mut clients = Vec::new();
+    for _ in 0..5 {
+        clients.push(gw.client(&gw.tokens[0]).await);
+    }
+    let gw = &gw;
+    let wait_for = |expected: &'static str| async move {
+        let deadline = tokio::time::Instant::now() + STEP;
+        loop {
+            let metrics = gw.metrics().await;
+            if metrics.contains(expected) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{expected} not in:\n{metrics}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    wait_for("switchboard_sessions 5").await;
+    for client in clients {
+        let _ = client.cancel().await;
+    }
+    wait_for("switchboard_sessions 0").await;
+    assert!(
+        gw.metrics().await.contains("switchboard_workspaces 1"),
+        "the token's workspace stays"
+    );
+}
+
 #[tokio::test]
 async fn requests_without_a_valid_token_or_for_other_hosts_are_refused() {
     let gw = HttpGateway::start(&["only"]).await;

@@ -146,10 +146,17 @@ impl ServerHandler for Session {
         let mut changes = workspace.subscribe();
         let peer = context.peer;
         let session = self.id;
+        let ended = self.scope.ended();
+        let count = workspace.gateway().metrics.session_opened();
         // Forwards changes made by the workspace's other sessions; ends with the session.
         tokio::spawn(async move {
+            let _count = count;
             loop {
-                match changes.recv().await {
+                let change = tokio::select! {
+                    () = ended.cancelled() => break,
+                    change = changes.recv() => change,
+                };
+                match change {
                     Ok(origin) if origin == session => continue,
                     Ok(_) | Err(RecvError::Lagged(_)) => {
                         if peer.notify_tool_list_changed().await.is_err() {
@@ -157,9 +164,6 @@ impl ServerHandler for Session {
                         }
                     }
                     Err(RecvError::Closed) => break,
-                }
-                if peer.is_transport_closed() {
-                    break;
                 }
             }
         });

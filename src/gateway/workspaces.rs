@@ -25,15 +25,25 @@ pub enum WorkspaceSource {
     PerSession(Arc<Workspaces>),
 }
 
-/// The workspace one session opened for itself; closing it (stopping its containers) happens
-/// when the session's handler is dropped, which rmcp does when the session ends.
+/// What lives exactly as long as one session: rmcp drops the session's handler when the
+/// session ends, and with it this scope, which then closes the workspace the session opened for
+/// itself (stopping its containers) and ends the session's background tasks.
 #[derive(Debug, Default)]
 pub struct SessionScope {
     opened: OnceLock<(Arc<Workspaces>, Arc<Workspace>)>,
+    ended: tokio_util::sync::CancellationToken,
+}
+
+impl SessionScope {
+    /// Cancelled when the session ends.
+    pub fn ended(&self) -> tokio_util::sync::CancellationToken {
+        self.ended.clone()
+    }
 }
 
 impl Drop for SessionScope {
     fn drop(&mut self) {
+        self.ended.cancel();
         if let Some((workspaces, workspace)) = self.opened.take() {
             workspaces.close(workspace);
         }
