@@ -105,7 +105,8 @@ impl Upstream {
         }
     }
 
-    /// Connects to a remote server over streamable HTTP, runs `initialize` and `tools/list`.
+    /// Connects to a remote server (streamable HTTP or legacy SSE), runs `initialize` and
+    /// `tools/list`.
     pub async fn connect(
         server: ServerName,
         endpoint: &Endpoint,
