@@ -26,8 +26,8 @@ mcp-exec). Call mcp-remove when you are done with a server.";
 #[derive(Debug, Clone)]
 pub struct Session {
     source: WorkspaceSource,
-    /// The workspace this session opened for itself, if it has its own; shared by clones and
-    /// closed when the last one is dropped.
+    /// What lives as long as this session (its own workspace, if it has one; its background
+    /// tasks); shared by clones and ended when the last one is dropped.
     scope: Arc<SessionScope>,
     id: u64,
 }
