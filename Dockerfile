@@ -29,7 +29,7 @@ ENV SWITCHBOARD_HOME=/data HOME=/data
 USER 10001:10001
 EXPOSE 8811
 VOLUME ["/data"]
-HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 \
+HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 \
     CMD ["/switchboard", "health"]
 ENTRYPOINT ["/switchboard"]
 CMD ["run", "--transport", "http", "--host", "0.0.0.0", "--port", "8811"]
