@@ -20,20 +20,12 @@ fn call(name: &str, arguments: serde_json::Value) -> CallToolRequestParams {
     params
 }
 
-/// The managed containers started by the gateway in container `gateway`.
+/// The workspaces of the managed containers started by the gateway in container `gateway`.
 async fn servers_of(gateway: &GatewayContainer) -> Vec<String> {
     let prefix = format!("{}:", gateway.hostname);
-    switchboard_testsupport::managed_containers()
+    switchboard_testsupport::workspaces_of(|owner| owner.starts_with(&prefix))
         .await
         .unwrap()
-        .into_iter()
-        .filter(|(_, labels)| {
-            labels
-                .get("io.switchboard.gateway")
-                .is_some_and(|g| g.starts_with(&prefix))
-        })
-        .filter_map(|(_, mut labels)| labels.remove("io.switchboard.workspace"))
-        .collect()
 }
 
 #[tokio::test]

@@ -3,8 +3,6 @@
 use std::time::Duration;
 
 use rmcp::model::{CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation};
-use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::json;
 
 use crate::common::STEP;
@@ -378,8 +376,6 @@ async fn stateless_clients_get_list_changed_through_listen() {
     use rmcp::service::{ClientLifecycleMode, ClientServiceExt};
 
     let gw = HttpGateway::start(&["carol"]).await;
-    let config = StreamableHttpClientTransportConfig::with_uri(gw.url.clone())
-        .auth_header(gw.tokens[0].clone());
     let lifecycle = ClientLifecycleMode::Discover {
         preferred_versions: vec![ProtocolVersion::V_2026_07_28],
     };
@@ -390,10 +386,7 @@ async fn stateless_clients_get_list_changed_through_listen() {
     let client = tokio::time::timeout(
         STEP,
         info.serve_with_lifecycle(
-            {
-                switchboard::tls::install_crypto_provider();
-                StreamableHttpClientTransport::from_config(config)
-            },
+            crate::common::http::transport(&gw.url, &gw.tokens[0]),
             lifecycle,
         ),
     )
@@ -450,8 +443,6 @@ async fn twenty_clients_stay_isolated_under_load() {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use rmcp::ServiceExt;
-    use rmcp::transport::StreamableHttpClientTransport;
-    use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 
     const CLIENTS: usize = 20;
     const CALLS: usize = 50;
@@ -474,17 +465,13 @@ async fn twenty_clients_stay_isolated_under_load() {
         let url = gw.url.clone();
         let token = gw.tokens[i].clone();
         tasks.push(tokio::spawn(async move {
-            let config = StreamableHttpClientTransportConfig::with_uri(url).auth_header(token);
             let changes = std::sync::Arc::new(AtomicUsize::new(0));
             let info = ClientConfig::new(
                 ClientCapabilities::default(),
                 Implementation::new(format!("load-{i}"), "0"),
             );
             let client = Counter(changes.clone(), info)
-                .serve({
-                    switchboard::tls::install_crypto_provider();
-                    StreamableHttpClientTransport::from_config(config)
-                })
+                .serve(crate::common::http::transport(&url, &token))
                 .await
                 .expect("initialize");
             let added = client

@@ -17,8 +17,7 @@ pub(super) struct HealthArgs {
 
 /// Succeeds when the gateway answers 2xx; the error says what it answered instead.
 pub(super) async fn run(args: HealthArgs) -> anyhow::Result<()> {
-    crate::tls::install_crypto_provider();
-    let client = reqwest::Client::builder()
+    let client = crate::tls::client_builder()
         .timeout(Duration::from_secs(args.timeout))
         .build()
         .context("building the HTTP client")?;

@@ -289,13 +289,8 @@ fn substitute(template: &str, variables: &[(String, EnvValue)]) -> Result<EnvVal
             .map(|(_, v)| v)
             .ok_or_else(|| name.to_string())?;
         out.push_str(&rest[..start]);
-        match value {
-            EnvValue::Plain(text) => out.push_str(text),
-            EnvValue::Secret(value) => {
-                secret = true;
-                out.push_str(value.expose());
-            }
-        }
+        out.push_str(value.expose());
+        secret |= value.secret().is_some();
         rest = &rest[start + 2 + len + 1..];
     }
     out.push_str(rest);

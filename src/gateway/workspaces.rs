@@ -71,7 +71,12 @@ impl Workspaces {
 
     /// The workspace of `identity`, created with its saved config on first use.
     pub fn get(&self, identity: &Identity) -> Arc<Workspace> {
-        self.lock()
+        let mut by_name = self.lock();
+        // Looked up by reference first: this runs for every request.
+        if let Some(workspace) = by_name.get(&identity.0) {
+            return workspace.clone();
+        }
+        by_name
             .entry(identity.0.clone())
             .or_insert_with(|| Workspace::new(identity.0.clone(), self.gateway.clone()))
             .clone()
@@ -101,12 +106,8 @@ impl Workspaces {
     }
 
     /// Workspaces currently open (for the workspaces gauge).
-    pub fn len(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.lock().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Workspace>>> {

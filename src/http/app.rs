@@ -104,7 +104,7 @@ async fn metrics(
         .workspaces
         .gateway()
         .metrics
-        .render(state.workspaces.live(), state.workspaces.len());
+        .render(state.workspaces.live(), state.workspaces.count());
     (
         [(
             axum::http::header::CONTENT_TYPE,

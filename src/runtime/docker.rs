@@ -65,15 +65,12 @@ impl StderrTail {
     /// replaced: a server may print its own credentials, and this text reaches the model.
     pub fn text(&self, secrets: &[String]) -> String {
         let lines = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let mut text = lines
+        let text = lines
             .iter()
             .map(String::as_str)
             .collect::<Vec<_>>()
             .join("\n");
-        for secret in secrets.iter().filter(|s| !s.is_empty()) {
-            text = text.replace(secret.as_str(), "<redacted>");
-        }
-        text
+        crate::store::redact(&text, secrets)
     }
 }
 

@@ -46,14 +46,28 @@ pub enum EnvValue {
     Secret(Secret),
 }
 
+impl EnvValue {
+    /// The value as it goes on the wire or into the environment.
+    pub fn expose(&self) -> &str {
+        match self {
+            EnvValue::Plain(value) => value,
+            EnvValue::Secret(secret) => secret.expose(),
+        }
+    }
+
+    /// The value if it is secret, to scrub from anything shown.
+    pub fn secret(&self) -> Option<&str> {
+        match self {
+            EnvValue::Secret(secret) => Some(secret.expose()),
+            EnvValue::Plain(_) => None,
+        }
+    }
+}
+
 impl EnvVar {
     /// `NAME=value`, as the Engine API wants it.
     pub(crate) fn to_docker(&self) -> String {
-        let value = match &self.value {
-            EnvValue::Plain(value) => value.as_str(),
-            EnvValue::Secret(secret) => secret.expose(),
-        };
-        format!("{}={value}", self.name)
+        format!("{}={}", self.name, self.value.expose())
     }
 }
 
@@ -62,10 +76,7 @@ impl ContainerSpec {
     pub fn secret_values(&self) -> Vec<String> {
         self.env
             .iter()
-            .filter_map(|v| match &v.value {
-                EnvValue::Secret(secret) => Some(secret.expose().to_string()),
-                EnvValue::Plain(_) => None,
-            })
+            .filter_map(|v| v.value.secret().map(str::to_string))
             .collect()
     }
 }

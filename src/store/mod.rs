@@ -13,7 +13,7 @@ mod tokens;
 
 pub use config::ConfigStore;
 pub use error::Error;
-pub use secrets::{Secret, SecretStore, Secrets, env_name};
+pub use secrets::{Secret, SecretStore, Secrets, env_name, redact};
 pub use tokens::{TokenSet, TokenStore};
 
 use std::path::{Path, PathBuf};

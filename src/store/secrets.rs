@@ -25,6 +25,17 @@ impl Secret {
     }
 }
 
+/// `text` with every non-empty value of `secrets` replaced by `<redacted>`: a server may print
+/// its own credentials, a remote's error may echo them, and such text reaches the model.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .fold(text.to_string(), |text, secret| {
+            text.replace(secret.as_str(), "<redacted>")
+        })
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(<redacted>)")
@@ -139,8 +150,8 @@ pub fn env_name(name: &str) -> String {
 }
 
 /// Where secrets are looked up, in order: `SWITCHBOARD_SECRET_<NAME>` in the gateway's
-/// environment, the secrets file (read at each lookup, so `switchboard secret set` takes effect
-/// without a restart), then the variable the catalog names (`GITHUB_PERSONAL_ACCESS_TOKEN`).
+/// environment, the secrets file (re-read whenever it changes, so `switchboard secret set` takes
+/// effect without a restart), then the variable the catalog names (`GITHUB_PERSONAL_ACCESS_TOKEN`).
 #[derive(Clone)]
 pub struct Secrets {
     store: Option<SecretStore>,

@@ -116,7 +116,7 @@ impl Upstream {
         let unreachable = |reason: String| Error::Unreachable {
             server: server.clone(),
             url: endpoint.url.clone(),
-            reason: scrub(&reason, &secrets),
+            reason: crate::store::redact(&reason, &secrets),
         };
         let init_failed = |e: ClientInitializeError| match &e {
             // Its `error` field is not marked as the source, so the chain stops here.
@@ -167,10 +167,6 @@ impl Upstream {
                 last_used: Mutex::new(Instant::now()),
             }),
         }
-    }
-
-    pub fn server(&self) -> &ServerName {
-        &self.server
     }
 
     /// The server's tool-list change notifications; `None` after the first call.
@@ -292,16 +288,6 @@ where
             seconds: start_timeout.as_secs(),
         }),
     }
-}
-
-/// `text` with every secret value replaced.
-fn scrub(text: &str, secrets: &[String]) -> String {
-    secrets
-        .iter()
-        .filter(|s| !s.is_empty())
-        .fold(text.to_string(), |text, secret| {
-            text.replace(secret, "[secret]")
-        })
 }
 
 /// Our side of the MCP session with a server: who we are, and its tool-list changes passed on.

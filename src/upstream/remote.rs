@@ -38,10 +38,7 @@ impl Endpoint {
     pub fn secret_values(&self) -> Vec<String> {
         self.headers
             .iter()
-            .filter_map(|h| match &h.value {
-                EnvValue::Secret(secret) => Some(secret.expose().to_string()),
-                EnvValue::Plain(_) => None,
-            })
+            .filter_map(|h| h.value.secret().map(str::to_string))
             .collect()
     }
 
@@ -52,14 +49,10 @@ impl Endpoint {
         for header in &self.headers {
             let name = HeaderName::try_from(header.name.as_str())
                 .map_err(|_| format!("`{}` is not a valid HTTP header name", header.name))?;
-            let (text, secret) = match &header.value {
-                EnvValue::Plain(value) => (value.as_str(), false),
-                EnvValue::Secret(value) => (value.expose(), true),
-            };
-            let mut value = HeaderValue::try_from(text).map_err(|_| {
+            let mut value = HeaderValue::try_from(header.value.expose()).map_err(|_| {
                 format!("the value of header `{}` is not valid in HTTP", header.name)
             })?;
-            value.set_sensitive(secret);
+            value.set_sensitive(header.value.secret().is_some());
             headers.insert(name, value);
         }
         Ok(headers)
@@ -87,7 +80,6 @@ impl Endpoint {
 /// reqwest drops `Authorization` on a cross-origin redirect, but not the other secret headers
 /// catalogs use (`CONTEXT7_API_KEY: ...`), which must not reach another host.
 pub(crate) fn http_client() -> Result<reqwest::Client, String> {
-    crate::tls::install_crypto_provider();
     let same_origin = reqwest::redirect::Policy::custom(|attempt| {
         let stays = attempt
             .previous()
@@ -99,7 +91,7 @@ pub(crate) fn http_client() -> Result<reqwest::Client, String> {
             attempt.stop()
         }
     });
-    reqwest::Client::builder()
+    crate::tls::client_builder()
         .redirect(same_origin)
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))

@@ -103,50 +103,32 @@ impl HttpGateway {
     ) {
         let changes = Arc::new(AtomicUsize::new(0));
         let handler = Counter(changes.clone(), client_info("http-counting"));
-        let client = tokio::time::timeout(STEP, handler.serve(self.transport(token)))
+        let client = tokio::time::timeout(STEP, handler.serve(transport(&self.url, token)))
             .await
             .unwrap()
             .expect("initialize over HTTP");
         (client, changes)
     }
 
-    fn transport(&self, token: &str) -> StreamableHttpClientTransport<reqwest::Client> {
-        let config = StreamableHttpClientTransportConfig::with_uri(self.url.clone())
-            .auth_header(token.to_string());
-        StreamableHttpClientTransport::from_config(config)
-    }
-
     /// The `/metrics` text.
     pub(crate) async fn metrics(&self) -> String {
-        switchboard::tls::install_crypto_provider();
         let base = self.url.trim_end_matches("/mcp");
-        let response = reqwest::get(format!("{base}/metrics")).await.unwrap();
-        response.text().await.unwrap()
+        let response = raw_client().get(format!("{base}/metrics")).send().await;
+        response.unwrap().text().await.unwrap()
     }
 
     /// The workspace label of each container this gateway runs, sorted.
     pub(crate) async fn container_workspaces(&self) -> Vec<String> {
         let pid = self.pid().expect("the gateway runs").to_string();
-        let mut workspaces: Vec<String> = switchboard_testsupport::managed_containers()
+        switchboard_testsupport::workspaces_of(|owner| owner.split(':').nth(1) == Some(&pid))
             .await
             .unwrap()
-            .into_iter()
-            .filter(|(_, labels)| {
-                labels
-                    .get("io.switchboard.gateway")
-                    .is_some_and(|g| g.split(':').nth(1) == Some(pid.as_str()))
-            })
-            .filter_map(|(_, mut labels)| labels.remove("io.switchboard.workspace"))
-            .collect();
-        workspaces.sort();
-        workspaces
     }
 }
 
 /// A plain HTTP client for requests an MCP client would not make.
 pub(crate) fn raw_client() -> reqwest::Client {
-    switchboard::tls::install_crypto_provider();
-    reqwest::Client::new()
+    switchboard::tls::client_builder().build().unwrap()
 }
 
 /// An rmcp client initialized with the gateway at `url` (its `/mcp`) with `token`.
@@ -160,7 +142,8 @@ pub(crate) async fn connect(
         .expect("initialize over HTTP")
 }
 
-fn transport(url: &str, token: &str) -> StreamableHttpClientTransport<reqwest::Client> {
+/// The rmcp HTTP client transport to `url` with `token`.
+pub(crate) fn transport(url: &str, token: &str) -> StreamableHttpClientTransport<reqwest::Client> {
     switchboard::tls::install_crypto_provider();
     let config = StreamableHttpClientTransportConfig::with_uri(url.to_string())
         .auth_header(token.to_string());

@@ -71,15 +71,15 @@ async fn per_session_gives_each_session_its_own_workspace_until_it_ends() {
     // A stateless request (no session header) uses the identity's workspace.
     let stateless = source.resolve(&request("alice", None), &SessionScope::default(), 3);
     assert_eq!(stateless.unwrap().id(), "alice");
-    assert_eq!(workspaces.len(), 3);
+    assert_eq!(workspaces.count(), 3);
     drop(one);
     assert_eq!(
-        workspaces.len(),
+        workspaces.count(),
         2,
         "the ended session's workspace is forgotten"
     );
     drop(two);
-    assert_eq!(workspaces.len(), 1);
+    assert_eq!(workspaces.count(), 1);
 }
 
 #[tokio::test]

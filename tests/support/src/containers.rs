@@ -20,6 +20,23 @@ pub async fn managed_containers() -> anyhow::Result<Vec<(String, HashMap<String,
         .collect())
 }
 
+/// The workspace label of each managed container whose owner (its `io.switchboard.gateway`
+/// label, `host:pid:start`) passes `owner`, sorted.
+pub async fn workspaces_of(owner: impl Fn(&str) -> bool) -> anyhow::Result<Vec<String>> {
+    let mut workspaces: Vec<String> = managed_containers()
+        .await?
+        .into_iter()
+        .filter(|(_, labels)| {
+            labels
+                .get("io.switchboard.gateway")
+                .is_some_and(|o| owner(o))
+        })
+        .filter_map(|(_, mut labels)| labels.remove("io.switchboard.workspace"))
+        .collect();
+    workspaces.sort();
+    Ok(workspaces)
+}
+
 /// Force-removes the containers of the gateway process `pid`; the safety net when a test fails
 /// before the gateway could clean up. Returns how many it removed.
 pub async fn remove_containers_of_pid(pid: u32) -> anyhow::Result<usize> {

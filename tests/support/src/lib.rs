@@ -8,7 +8,7 @@ mod gateway_container;
 mod gateway_image;
 mod images;
 
-pub use containers::{managed_containers, remove_containers_of_pid};
+pub use containers::{managed_containers, remove_containers_of_pid, workspaces_of};
 pub use gateway_container::GatewayContainer;
 pub use gateway_image::{build_gateway_image, runtime_stage};
 pub use images::{FIXTURE_IMAGE, ensure_fixture_image, fixture_binary};
