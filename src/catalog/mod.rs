@@ -18,5 +18,5 @@ pub use model::{
     CatalogEntry, EnvSpec, OAuthProvider, OAuthSpec, RemoteSpec, SecretSpec, ServerKind,
     ServerName, ToolSpec,
 };
-pub use settings::{SettingsError, apply as apply_settings, parse_assignment};
+pub use settings::{SettingsError, apply as apply_settings, parse_assignment, typed_value};
 pub use template::{TemplateError, fill};

@@ -69,12 +69,18 @@ pub fn apply(
 /// separated, or JSON) are converted; anything else stays a string.
 pub fn parse_assignment(entry: &CatalogEntry, assignment: &str) -> Option<(String, Value)> {
     let (key, raw) = assignment.split_once('=')?;
+    Some((key.to_string(), typed_value(entry, key, raw)))
+}
+
+/// Text typed by the schema of config `key`: arrays from comma-separated items (or JSON),
+/// numbers and booleans from JSON, anything else as the string itself.
+pub fn typed_value(entry: &CatalogEntry, key: &str, raw: &str) -> Value {
     let kind = entry
         .config_schema()
         .and_then(|s| s.pointer(&format!("/properties/{key}/type")))
         .and_then(Value::as_str)
         .unwrap_or("string");
-    let value = match kind {
+    match kind {
         "string" => Value::String(raw.to_string()),
         "array" if !raw.trim_start().starts_with('[') => Value::Array(
             raw.split(',')
@@ -83,8 +89,7 @@ pub fn parse_assignment(entry: &CatalogEntry, assignment: &str) -> Option<(Strin
                 .collect(),
         ),
         _ => serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string())),
-    };
-    Some((key.to_string(), value))
+    }
 }
 
 /// The first key of `config` that names one of the server's secrets (by its short name,

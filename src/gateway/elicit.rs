@@ -109,28 +109,17 @@ fn form(entry: &CatalogEntry, missing: &[String]) -> Option<ElicitationSchema> {
     serde_json::from_value(schema).ok()
 }
 
-/// Splits comma-separated answers back into lists where the schema wants arrays.
+/// Types text answers by the schema, as `switchboard config set` does: comma-separated text
+/// becomes a list where the schema wants an array (form fields are primitives).
 fn typed(entry: &CatalogEntry, values: Map<String, Value>) -> Map<String, Value> {
     values
         .into_iter()
-        .map(|(key, value)| {
-            match (
-                &value,
-                entry
-                    .config_schema()
-                    .and_then(|s| s.pointer(&format!("/properties/{key}/type"))),
-            ) {
-                (Value::String(text), Some(kind)) if kind == "array" => {
-                    let items = text
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(|s| json!(s))
-                        .collect();
-                    (key, Value::Array(items))
-                }
-                _ => (key, value),
+        .map(|(key, value)| match value {
+            Value::String(text) => {
+                let typed = crate::catalog::typed_value(entry, &key, &text);
+                (key, typed)
             }
+            other => (key, other),
         })
         .collect()
 }
