@@ -96,6 +96,25 @@ struct RunArgs {
     /// sessions share one workspace.
     #[arg(long)]
     workspace_per_session: bool,
+    /// Seconds an HTTP connection may take to send a request's headers, counted from when it
+    /// opens or finished its previous request; slower (or idle) connections are closed.
+    #[arg(long, default_value_t = 10)]
+    header_timeout: u64,
+    /// HTTP connections served at once; further ones wait until one closes.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// MCP sessions one token may hold open over HTTP; `initialize` beyond it gets 429.
+    #[arg(long, default_value_t = 64)]
+    max_sessions_per_token: usize,
+    /// A catalog server every new workspace starts with (repeat for several), so clients get
+    /// its tools from their first `tools/list`. One that cannot start (a missing secret, say)
+    /// is left out and logged; the workspace works without it.
+    #[arg(long = "server", value_name = "NAME")]
+    servers: Vec<String>,
+    /// Give each workspace only its own secrets (`secret set --workspace`), never the
+    /// gateway-wide ones: for gateways shared by tenants.
+    #[arg(long)]
+    isolate_secrets: bool,
     /// Serve HTTP without tokens; refused unless `--host` is loopback.
     #[arg(long)]
     allow_unauthenticated: bool,
@@ -136,6 +155,7 @@ impl RunArgs {
             pull_timeout: Duration::from_secs(self.pull_timeout),
             writable: self.allow_write.clone(),
             user_home: std::env::var_os("HOME").map(std::path::PathBuf::from),
+            preload: self.servers.clone(),
         }
     }
 }
@@ -184,11 +204,18 @@ fn home() -> crate::store::Home {
     )
 }
 
-/// 64 (EX_USAGE, as linkerd does) for bad input such as a malformed catalog or an invalid
-/// config value, else 1.
+/// A command line that cannot work as given (exit code 64).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(String);
+
+/// 64 (EX_USAGE, as linkerd does) for bad input such as a malformed catalog, an invalid
+/// config value or an unknown `--server`, else 1.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
-    let bad_input = error
-        .chain()
-        .any(|e| e.is::<crate::catalog::Error>() || e.is::<crate::catalog::SettingsError>());
+    let bad_input = error.chain().any(|e| {
+        e.is::<crate::catalog::Error>()
+            || e.is::<crate::catalog::SettingsError>()
+            || e.is::<UsageError>()
+    });
     if bad_input { 64 } else { 1 }
 }

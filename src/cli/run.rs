@@ -7,9 +7,11 @@ use rmcp::ServiceExt;
 use crate::cli::{RunArgs, Transport};
 use tokio_util::sync::CancellationToken;
 
+use std::sync::Arc;
+
 use crate::gateway::{Gateway, Session, Workspace, WorkspaceSource, Workspaces};
-use crate::http::{Access, is_loopback};
-use crate::store::{Home, Secrets};
+use crate::http::{LiveTokens, is_loopback};
+use crate::store::{Home, Secrets, TokenKind};
 
 pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
     let catalog = args.catalogs.load().context("loading catalogs")?;
@@ -24,13 +26,16 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
         Transport::Http => Some(http_access(&args, &home)?),
         Transport::Stdio => None,
     };
-    let gateway = Gateway::new(
-        catalog,
-        Secrets::new(Some(home.secrets()), std::env::vars()),
-        args.settings(),
-        home,
-    )
-    .context("building the search index")?;
+    if let Some(unknown) = args.servers.iter().find(|n| catalog.get(n).is_none()) {
+        return Err(super::UsageError(format!(
+            "--server {unknown}: there is no server named `{unknown}` in the catalog; try `switchboard catalog search {unknown}`"
+        ))
+        .into());
+    }
+    let secrets =
+        Secrets::new(Some(home.secrets()), std::env::vars()).isolated(args.isolate_secrets);
+    let gateway = Gateway::new(catalog, secrets, args.settings(), home)
+        .context("building the search index")?;
     let sweeper = tokio::spawn({
         let gateway = gateway.clone();
         async move { gateway.sweep_orphans().await }
@@ -61,38 +66,41 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
 
 /// Who may call the HTTP endpoint. Refuses a non-loopback bind with no token at all; on
 /// loopback, a first run creates the token `default` and prints it once.
-fn http_access(args: &RunArgs, home: &Home) -> anyhow::Result<Access> {
+fn http_access(args: &RunArgs, home: &Home) -> anyhow::Result<(Arc<LiveTokens>, bool)> {
     let loopback = is_loopback(&args.host);
+    let store = home.tokens();
+    let env_token = std::env::var("SWITCHBOARD_TOKEN").ok();
+    let tokens = LiveTokens::load(store.clone(), env_token)?;
     if args.allow_unauthenticated {
         anyhow::ensure!(
             loopback,
             "--allow-unauthenticated is for loopback only; `--host {}` would expose every workspace to the network",
             args.host
         );
-        tracing::warn!("serving without authentication (loopback only)");
-        return Ok(Access::Anonymous);
+        tracing::warn!("serving /mcp without authentication (loopback only)");
+        return Ok((Arc::new(tokens), true));
     }
-    let store = home.tokens();
-    let env_token = std::env::var("SWITCHBOARD_TOKEN").ok();
-    let mut tokens = store.token_set(env_token.as_deref())?;
-    if tokens.is_empty() {
+    let has_workspace_token = tokens
+        .current()
+        .grants()
+        .any(|g| g.kind == TokenKind::Workspace);
+    if !has_workspace_token {
         anyhow::ensure!(
             loopback,
             "refusing to serve `--host {}` without a token: create one with `switchboard token create NAME` or set SWITCHBOARD_TOKEN",
             args.host
         );
-        let token = store.create("default")?;
+        let token = store.create("default", TokenKind::Workspace)?;
         eprintln!("switchboard: created token `default` (shown once): {token}");
-        tokens = store.token_set(env_token.as_deref())?;
     }
-    Ok(Access::Tokens(std::sync::Arc::new(tokens)))
+    Ok((Arc::new(tokens), false))
 }
 
 /// Serves HTTP until SIGINT/SIGTERM, then stops every workspace's servers.
 async fn serve_http(
     args: &RunArgs,
-    gateway: std::sync::Arc<Gateway>,
-    access: Access,
+    gateway: Arc<Gateway>,
+    (tokens, anonymous): (Arc<LiveTokens>, bool),
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
@@ -110,15 +118,20 @@ async fn serve_http(
     });
     let shutdown = CancellationToken::new();
     let options = crate::http::Options {
-        access,
+        tokens,
+        anonymous,
         allowed_hosts: args.allowed_hosts.clone(),
         workspace_per_session: args.workspace_per_session,
         // Sessions end after the idle timeout too, so a per-session workspace lives as long as
         // its servers would (rmcp's own default is five minutes).
         session_idle: (args.idle_timeout > 0)
             .then(|| std::time::Duration::from_secs(args.idle_timeout)),
+        max_sessions_per_token: args.max_sessions_per_token,
     };
-    let router = crate::http::app(workspaces.clone(), options, shutdown.clone());
+    let (router, tenants) = crate::http::app(workspaces.clone(), options, shutdown.clone());
+    // The `default` token a first run just created is read here too.
+    tenants.refresh(true).await;
+    let watcher = tenants.clone().watch(shutdown.clone());
     let signals = tokio::spawn({
         let shutdown = shutdown.clone();
         async move {
@@ -127,11 +140,16 @@ async fn serve_http(
             shutdown.cancel();
         }
     });
-    let outcome = crate::http::serve(listener, router, shutdown)
+    let limits = crate::http::Limits {
+        header_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
+        max_connections: args.max_connections,
+    };
+    let outcome = crate::http::serve(listener, router, limits, shutdown)
         .await
         .context("serving HTTP");
     signals.abort();
     sweeper.abort();
+    watcher.abort();
     workspaces.shutdown().await;
     outcome
 }
@@ -161,13 +179,16 @@ where
 }
 
 /// Serves until the client closes stdin or a SIGINT/SIGTERM arrives.
-async fn serve_stdio(workspace: std::sync::Arc<Workspace>) -> anyhow::Result<()> {
+async fn serve_stdio(workspace: Arc<Workspace>) -> anyhow::Result<()> {
     let session = Session::new(WorkspaceSource::Fixed(workspace));
-    let service = match pipes() {
-        Ok(pipes) => session.serve(pipes).await,
-        Err(_) => session.serve(rmcp::transport::stdio()).await,
-    }
-    .context("MCP initialization over stdio failed")?;
+    // Non-blocking pipes when stdin and stdout both are pipes (as MCP clients spawn us): epoll
+    // instead of a blocking thread per read and write, which is most of the gateway's own
+    // per-call latency. rmcp reopens them through /proc, so O_NONBLOCK stays off the process's
+    // own descriptors, and falls back to blocking I/O for files, terminals and /dev/null.
+    let service = session
+        .serve(rmcp::transport::stdio_pipes())
+        .await
+        .context("MCP initialization over stdio failed")?;
     tracing::info!("serving MCP on stdio");
     let cancel = service.cancellation_token();
     tokio::select! {
@@ -180,23 +201,6 @@ async fn serve_stdio(workspace: std::sync::Arc<Workspace>) -> anyhow::Result<()>
         }
     }
     Ok(())
-}
-
-/// Stdin and stdout as non-blocking pipes, when they are pipes (as MCP clients spawn us).
-///
-/// tokio's `stdin()`/`stdout()` hand every read and write to a blocking thread; on pipes, epoll
-/// does the same without the hand-off, which is most of the gateway's own per-call latency.
-fn pipes() -> std::io::Result<(
-    tokio::net::unix::pipe::Receiver,
-    tokio::net::unix::pipe::Sender,
-)> {
-    use std::os::fd::AsFd;
-    let stdin = std::io::stdin().as_fd().try_clone_to_owned()?;
-    let stdout = std::io::stdout().as_fd().try_clone_to_owned()?;
-    Ok((
-        tokio::net::unix::pipe::Receiver::from_owned_fd(stdin)?,
-        tokio::net::unix::pipe::Sender::from_owned_fd(stdout)?,
-    ))
 }
 
 async fn shutdown_signal() -> &'static str {

@@ -21,6 +21,8 @@ pub struct Settings {
     pub writable: Vec<std::path::PathBuf>,
     /// The user's home directory, for `~` in mount paths.
     pub user_home: Option<std::path::PathBuf>,
+    /// Catalog servers every new workspace starts with (`run --server`).
+    pub preload: Vec<String>,
 }
 
 impl Default for Settings {
@@ -31,6 +33,7 @@ impl Default for Settings {
             pull_timeout: Duration::from_secs(300),
             writable: Vec::new(),
             user_home: None,
+            preload: Vec::new(),
         }
     }
 }

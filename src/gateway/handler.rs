@@ -21,6 +21,28 @@ When you need a capability you do not have, call mcp-find with a description of 
 mcp-add with the best result's name; its tools then appear in your tool list (or call them through \
 mcp-exec). Call mcp-remove when you are done with a server.";
 
+/// Client-to-server request methods of the MCP revisions we serve; a custom request naming one
+/// of them had params rmcp could not read.
+const KNOWN_METHODS: [&str; 17] = [
+    "initialize",
+    "ping",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+    "logging/setLevel",
+    "server/discover",
+    "subscriptions/listen",
+    "tasks/get",
+    "tasks/cancel",
+];
+
 /// One client connection. Cheap to create (HTTP makes one per session or, for stateless
 /// requests, per request): everything heavy is behind `Arc`s.
 #[derive(Debug, Clone)]
@@ -48,7 +70,10 @@ impl Session {
         self.source
             .resolve(extensions, &self.scope, self.id)
             .ok_or_else(|| {
-                ErrorData::invalid_request("the request carries no authenticated identity", None)
+                ErrorData::invalid_request(
+                    "this request has no workspace: its token was revoked, or it carries no authenticated identity",
+                    None,
+                )
             })
     }
 }
@@ -74,6 +99,7 @@ impl ServerHandler for Session {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let workspace = self.workspace(&context.extensions)?;
+        workspace.ready().await;
         let mut tools = workspace.gateway().meta_tools().to_vec();
         tools.extend(workspace.tools());
         Ok(ListToolsResult::with_all_items(tools))
@@ -87,6 +113,7 @@ impl ServerHandler for Session {
     ) -> Result<CallToolResponse, ErrorData> {
         let workspace = self.workspace(&context.extensions)?;
         let work = async {
+            workspace.ready().await;
             if let Some(meta) = MetaTool::parse(&request.name) {
                 let cx = tools::Context {
                     workspace: &workspace,
@@ -111,6 +138,27 @@ impl ServerHandler for Session {
             }),
             () = context.ct.cancelled() => Err(ErrorData::internal_error("the request was cancelled", None)),
         }
+    }
+
+    /// Requests rmcp could not read as the method they name come here, along with unknown
+    /// methods: known methods with bad params get -32602 (invalid params), as JSON-RPC asks.
+    async fn on_custom_request(
+        &self,
+        request: rmcp::model::CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::CustomResult, ErrorData> {
+        let method = request.method.as_str();
+        if KNOWN_METHODS.contains(&method) {
+            return Err(ErrorData::invalid_params(
+                format!("invalid params for `{method}`; see the MCP specification for its shape"),
+                None,
+            ));
+        }
+        Err(ErrorData::new(
+            rmcp::model::ErrorCode::METHOD_NOT_FOUND,
+            format!("method not found: `{method}`"),
+            None,
+        ))
     }
 
     /// Protocol 2026-07-28 has no sessions: clients learn of tool-list changes by listening.
@@ -143,6 +191,11 @@ impl ServerHandler for Session {
         let Ok(workspace) = self.workspace(&context.extensions) else {
             return;
         };
+        // The servers it starts with begin starting now; the first tools/list waits for them.
+        tokio::spawn({
+            let workspace = workspace.clone();
+            async move { workspace.ready().await }
+        });
         let mut changes = workspace.subscribe();
         let peer = context.peer;
         let session = self.id;

@@ -7,7 +7,7 @@ use crate::catalog::{self, CatalogEntry, SecretSpec, ServerKind};
 use crate::gateway::Settings;
 use crate::gateway::mounts::{self, MountRefused};
 use crate::runtime::{ContainerSpec, EnvValue, EnvVar};
-use crate::store::{Secret, Secrets};
+use crate::store::{Secret, SecretScope};
 use crate::upstream::{Endpoint, Header, Transport};
 
 /// How to bring up one added server.
@@ -29,12 +29,13 @@ pub enum LaunchError {
     )]
     UnsupportedTransport { server: String, transport: String },
     #[error(
-        "`{server}` signs users in with OAuth ({provider}), which this gateway cannot do yet. If the user has an access token for it, they can store it with `switchboard secret set {secret}` (it is sent as a bearer token), then call mcp-add again"
+        "`{server}` signs users in with OAuth ({provider}), which this gateway cannot do yet. If the user has an access token for it, they can store it with `{command}` (it is sent as a bearer token), then call mcp-add again"
     )]
     NeedsOAuth {
         server: String,
         provider: String,
-        secret: String,
+        /// The command that stores the token where this workspace finds it.
+        command: String,
     },
     #[error("`{server}` has no `remote.url` in the catalog")]
     NoRemoteUrl { server: String },
@@ -46,10 +47,12 @@ pub enum LaunchError {
         header: String,
         variable: String,
     },
-    #[error("`{server}` needs secrets that are not set: {}. Secrets never pass through the model: ask the user to run {} (it reads the value from stdin), then call mcp-add again", names(.missing), commands(.missing))]
+    #[error("`{server}` needs secrets that are not set: {}. Secrets never pass through the model: ask the user to run {} (it reads the value from stdin), then call mcp-add again", names(.missing), quoted(.commands))]
     MissingSecrets {
         server: String,
         missing: Vec<SecretSpec>,
+        /// For each missing secret, the command that sets it where this workspace finds it.
+        commands: Vec<String>,
     },
     #[error("`{server}` needs config values that are not set: {}. Call mcp-config-set with {{\"server\": \"{server}\", \"config\": {{...}}}} first", .missing.join(", "))]
     MissingConfig {
@@ -80,16 +83,16 @@ fn names(secrets: &[SecretSpec]) -> String {
         .join(", ")
 }
 
-fn commands(secrets: &[SecretSpec]) -> String {
-    secrets
+fn quoted(commands: &[String]) -> String {
+    commands
         .iter()
-        .map(|s| format!("`switchboard secret set {}`", s.name))
+        .map(|c| format!("`{c}`"))
         .collect::<Vec<_>>()
         .join(" and ")
 }
 
 /// Secrets of `entry` that `secrets` cannot supply, the OAuth token of a remote server included.
-pub(crate) fn missing_secrets(entry: &CatalogEntry, secrets: &Secrets) -> Vec<SecretSpec> {
+pub(crate) fn missing_secrets(entry: &CatalogEntry, secrets: &SecretScope<'_>) -> Vec<SecretSpec> {
     entry
         .secrets
         .iter()
@@ -97,6 +100,45 @@ pub(crate) fn missing_secrets(entry: &CatalogEntry, secrets: &Secrets) -> Vec<Se
         .chain(oauth_token(entry))
         .filter(|s| secrets.lookup(s).is_none())
         .collect()
+}
+
+/// What keeps `entry` from starting with `config` (its defaults applied) and the secrets
+/// `secrets` finds or `given` names: one sentence per problem, none when it can start.
+pub fn unmet_needs(
+    entry: &CatalogEntry,
+    config: &Map<String, Value>,
+    secrets: &SecretScope<'_>,
+    given: &dyn Fn(&str) -> bool,
+) -> Vec<String> {
+    let server = entry.name.as_str();
+    let startable = match entry.kind {
+        ServerKind::Server => entry.image.is_some(),
+        ServerKind::Remote => true,
+        ServerKind::Poci => false,
+    };
+    if !startable {
+        return vec![format!(
+            "`{server}` is a {} server, which this gateway cannot start",
+            entry.kind.as_str()
+        )];
+    }
+    let mut problems: Vec<String> = missing_secrets(entry, secrets)
+        .into_iter()
+        .filter(|s| !given(&s.name))
+        .map(|s| format!("`{server}` needs the secret `{}`", s.name))
+        .collect();
+    problems.extend(
+        missing_config(entry, config)
+            .into_iter()
+            .map(|key| format!("`{server}` needs the config value `{key}`")),
+    );
+    problems
+}
+
+/// Whether `entry` reads the secret `name` (as a variable, or as its OAuth token).
+pub fn uses_secret(entry: &CatalogEntry, name: &str) -> bool {
+    entry.secrets.iter().any(|s| s.name == name)
+        || oauth_token(entry).is_some_and(|s| s.name == name)
 }
 
 /// The secret holding the OAuth token of a remote server that is sent as its bearer token (when
@@ -136,7 +178,7 @@ pub(crate) fn launch_spec(
     entry: &CatalogEntry,
     workspace: &str,
     config: &Map<String, Value>,
-    secrets: &Secrets,
+    secrets: &SecretScope<'_>,
     settings: &Settings,
 ) -> Result<LaunchSpec, LaunchError> {
     let server = entry.name.to_string();
@@ -156,7 +198,7 @@ pub(crate) fn launch_spec(
                 return Err(LaunchError::NeedsOAuth {
                     server,
                     provider: provider.provider.clone(),
-                    secret: token.name,
+                    command: secrets.set_command(&token.name),
                 });
             }
             check_settings(entry, config, secrets)?;
@@ -173,12 +215,20 @@ pub(crate) fn launch_spec(
 fn check_settings(
     entry: &CatalogEntry,
     config: &Map<String, Value>,
-    secrets: &Secrets,
+    secrets: &SecretScope<'_>,
 ) -> Result<(), LaunchError> {
     let server = entry.name.to_string();
     let missing = missing_secrets(entry, secrets);
     if !missing.is_empty() {
-        return Err(LaunchError::MissingSecrets { server, missing });
+        let commands = missing
+            .iter()
+            .map(|s| secrets.set_command(&s.name))
+            .collect();
+        return Err(LaunchError::MissingSecrets {
+            server,
+            missing,
+            commands,
+        });
     }
     let missing = missing_config(entry, config);
     if !missing.is_empty() {
@@ -211,7 +261,7 @@ fn filler<'a>(
 fn endpoint(
     entry: &CatalogEntry,
     config: &Map<String, Value>,
-    secrets: &Secrets,
+    secrets: &SecretScope<'_>,
 ) -> Result<Endpoint, LaunchError> {
     let server = entry.name.to_string();
     let Some(remote) = &entry.remote else {
@@ -307,7 +357,7 @@ fn container_spec(
     image: &str,
     workspace: &str,
     config: &Map<String, Value>,
-    secrets: &Secrets,
+    secrets: &SecretScope<'_>,
     settings: &Settings,
 ) -> Result<ContainerSpec, LaunchError> {
     let server = entry.name.to_string();

@@ -17,6 +17,8 @@ mod workspaces;
 
 pub use context::{Gateway, Settings};
 pub use handler::Session;
+pub use launch::{unmet_needs, uses_secret};
 pub use naming::ExposedToolName;
-pub use workspace::Workspace;
+pub use reply::chain as error_chain;
+pub use workspace::{ConfigChange, ConfigError, PreloadFailure, ServerStatus, Workspace};
 pub use workspaces::{Identity, SESSION_HEADER, WorkspaceSource, Workspaces};

@@ -43,7 +43,7 @@ pub(crate) fn bad_arguments(
 }
 
 /// An error chain on one line: `outer: inner: root`.
-pub(crate) fn chain(error: &dyn std::error::Error) -> String {
+pub fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(inner) = source {

@@ -13,7 +13,7 @@ use crate::catalog::{CatalogEntry, ServerName};
 use crate::gateway::Gateway;
 use crate::gateway::launch::{self, LaunchError, LaunchSpec};
 use crate::gateway::naming::{self, ExposedToolName};
-use crate::store::ConfigStore;
+use crate::store::{ConfigStore, SecretScope, SecretStore};
 use crate::upstream::{self, Upstream};
 
 mod lifecycle;
@@ -24,7 +24,16 @@ pub struct Workspace {
     /// Itself, for the tasks it starts (they must not keep it alive).
     me: Weak<Workspace>,
     id: String,
+    /// Whose secrets and profile it uses: its own name, or the identity a per-session
+    /// workspace belongs to.
+    owner: String,
     gateway: Arc<Gateway>,
+    /// The secrets only this workspace's owner sees.
+    secrets: SecretStore,
+    /// Set once the servers it starts with were added (or failed to be).
+    preloaded: tokio::sync::OnceCell<()>,
+    /// Set by `shutdown` (under `ops`): a closed workspace starts nothing again.
+    closed: std::sync::atomic::AtomicBool,
     /// Where this workspace's config is kept.
     config_home: ConfigHome,
     /// Serializes add, remove and restart, which wait for containers.
@@ -39,6 +48,26 @@ struct State {
     servers: BTreeMap<ServerName, Added>,
     routes: BTreeMap<ExposedToolName, Route>,
     config: HashMap<ServerName, JsonObject>,
+    /// Servers it should have started with but could not, and why.
+    preload_failures: Vec<PreloadFailure>,
+}
+
+/// One added server as an operator sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ServerStatus {
+    pub name: String,
+    /// Its container or remote connection is up (idle servers are stopped until called).
+    pub running: bool,
+    /// The container's id, for a server that runs in one.
+    pub container: Option<String>,
+    pub tools: Vec<String>,
+}
+
+/// A server the workspace was to start with that could not be added.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PreloadFailure {
+    pub server: String,
+    pub reason: String,
 }
 
 #[derive(Debug)]
@@ -87,6 +116,8 @@ pub enum AddError {
     Launch(#[from] LaunchError),
     #[error("docker is not available")]
     Docker(#[source] crate::runtime::Error),
+    #[error("this workspace was closed (its session ended or its token was revoked)")]
+    Closed,
     #[error(transparent)]
     Upstream(#[from] upstream::Error),
 }
@@ -111,6 +142,24 @@ pub enum CallError {
     Upstream(#[from] upstream::Error),
 }
 
+/// How [`Workspace::update_config`] combines new values with the current ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigChange {
+    /// Keys given replace those keys; others stay (`mcp-config-set`).
+    Merge,
+    /// The given object is the whole config (`PUT /admin/v1/.../config/SERVER`).
+    Replace,
+}
+
+/// Why a config change was not made; nothing was saved.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Invalid(crate::catalog::SettingsError),
+    #[error("the config is valid but could not be saved")]
+    Save(#[source] crate::store::Error),
+}
+
 /// Where a workspace keeps its servers' config.
 #[derive(Debug)]
 enum ConfigHome {
@@ -128,7 +177,7 @@ impl Workspace {
         let id = id.into();
         let store = gateway.home.config(&id);
         let config = Self::load_saved(&id, &store);
-        Self::build(id, gateway, ConfigHome::Saved(store), config)
+        Self::build(id.clone(), id, gateway, ConfigHome::Saved(store), config)
     }
 
     /// A workspace for one session of `identity`: seeded with the identity's saved config,
@@ -140,7 +189,13 @@ impl Workspace {
     ) -> Arc<Workspace> {
         let id = id.into();
         let config = Self::load_saved(&id, &gateway.home.config(identity));
-        Self::build(id, gateway, ConfigHome::Session, config)
+        Self::build(
+            id,
+            identity.to_string(),
+            gateway,
+            ConfigHome::Session,
+            config,
+        )
     }
 
     fn load_saved(id: &str, store: &ConfigStore) -> HashMap<ServerName, JsonObject> {
@@ -158,6 +213,7 @@ impl Workspace {
 
     fn build(
         id: String,
+        owner: String,
         gateway: Arc<Gateway>,
         home: ConfigHome,
         config: HashMap<ServerName, JsonObject>,
@@ -165,7 +221,11 @@ impl Workspace {
         Arc::new_cyclic(|me| Workspace {
             me: me.clone(),
             id,
+            secrets: gateway.home.workspace_secrets(&owner),
+            owner,
             gateway,
+            preloaded: tokio::sync::OnceCell::new(),
+            closed: std::sync::atomic::AtomicBool::new(false),
             config_home: home,
             ops: tokio::sync::Mutex::new(()),
             state: RwLock::new(State {
@@ -183,6 +243,16 @@ impl Workspace {
     /// The name on its containers' `io.switchboard.workspace` label and in its logs.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The identity whose secrets, profile and saved config it uses.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// The secrets this workspace's servers get: its owner's own, then the gateway's.
+    pub fn secret_scope(&self) -> SecretScope<'_> {
+        self.gateway.secrets.scope(&self.owner, &self.secrets)
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -267,18 +337,52 @@ impl Workspace {
         }
     }
 
-    /// Saves a server's config, on disk first so that what is in memory was saved (a
-    /// session's own workspace keeps it in memory only).
-    pub fn set_config(
+    /// Changes a server's config: `changes` are merged into the current values (or replace
+    /// them), checked against the schema and saved, on disk first so that what is in memory was
+    /// saved (a session's own workspace keeps it in memory only). Runs under the `ops` lock and
+    /// re-reads the saved values first, so concurrent changes from two sessions, or from
+    /// `switchboard config set`, are never lost.
+    pub async fn update_config(
         &self,
-        server: ServerName,
-        config: JsonObject,
-    ) -> Result<(), crate::store::Error> {
+        entry: &CatalogEntry,
+        changes: JsonObject,
+        how: ConfigChange,
+    ) -> Result<JsonObject, ConfigError> {
+        let _op = self.ops.lock().await;
+        let current = match how {
+            ConfigChange::Merge => self.reload_config(&entry.name),
+            ConfigChange::Replace => JsonObject::new(),
+        };
+        let config = crate::catalog::apply_settings(entry, &current, changes)
+            .map_err(ConfigError::Invalid)?;
         if let ConfigHome::Saved(store) = &self.config_home {
-            store.save(server.as_str(), &config)?;
+            store
+                .save(entry.name.as_str(), &config)
+                .map_err(ConfigError::Save)?;
         }
-        self.write().config.insert(server, config);
-        Ok(())
+        self.write()
+            .config
+            .insert(entry.name.clone(), config.clone());
+        Ok(config)
+    }
+
+    /// Each added server, whether it runs right now, and its exposed tools.
+    pub fn status(&self) -> Vec<ServerStatus> {
+        let state = self.read();
+        state
+            .servers
+            .iter()
+            .map(|(name, added)| ServerStatus {
+                name: name.to_string(),
+                running: added.upstream.as_ref().is_some_and(|u| !u.is_closed()),
+                container: added
+                    .upstream
+                    .as_ref()
+                    .and_then(|u| u.container())
+                    .map(str::to_string),
+                tools: added.tools.iter().map(ToString::to_string).collect(),
+            })
+            .collect()
     }
 
     /// Servers of this workspace running in a live container (for the live-containers gauge).
@@ -292,10 +396,50 @@ impl Workspace {
             .count()
     }
 
+    /// Adds the servers this workspace starts with, once: the gateway's `--server`s, then
+    /// those of its owner's profile. One that cannot be added is left out (and reported by
+    /// [`Self::preload_failures`]); the others are added all the same.
+    pub async fn ready(&self) {
+        self.preloaded.get_or_init(|| self.preload()).await;
+    }
+
+    async fn preload(&self) {
+        let mut names = self.gateway.settings.preload.clone();
+        match self.gateway.home.profile(&self.owner).load() {
+            Ok(profile) => names.extend(profile.servers),
+            Err(error) => {
+                tracing::warn!(workspace = %self.id, error = %error, "cannot read the workspace's profile")
+            }
+        }
+        let mut seen = HashSet::new();
+        for name in names.into_iter().filter(|n| seen.insert(n.clone())) {
+            if let Err(error) = self.add(&name, 0).await {
+                let reason = crate::gateway::reply::chain(&error);
+                tracing::warn!(workspace = %self.id, server = name, reason, "a server this workspace starts with could not be added");
+                self.write().preload_failures.push(PreloadFailure {
+                    server: name,
+                    reason,
+                });
+            }
+        }
+    }
+
+    /// The servers this workspace should have started with but could not, and why.
+    pub fn preload_failures(&self) -> Vec<PreloadFailure> {
+        self.read().preload_failures.clone()
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// Starts `name` and registers its tools; `origin` is the asking session.
     pub async fn add(&self, name: &str, origin: u64) -> Result<AddOutcome, AddError> {
         let started = std::time::Instant::now();
         let _op = self.ops.lock().await;
+        if self.is_closed() {
+            return Err(AddError::Closed);
+        }
         if self.is_added(name) {
             return Ok(AddOutcome {
                 tools: self.tools_of(name),
@@ -340,7 +484,7 @@ impl Workspace {
             entry,
             &self.id,
             &config,
-            &self.gateway.secrets,
+            &self.secret_scope(),
             &self.gateway.settings,
         )
     }

@@ -2,7 +2,7 @@
 //! named by the caller's identity (a token name), created on first use, or with
 //! `--workspace-per-session` one per MCP session, closed with the session.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rmcp::model::Extensions;
@@ -30,7 +30,9 @@ pub enum WorkspaceSource {
 /// itself (stopping its containers) and ends the session's background tasks.
 #[derive(Debug, Default)]
 pub struct SessionScope {
-    opened: OnceLock<(Arc<Workspaces>, Arc<Workspace>)>,
+    /// The session's own workspace once its first request opened it (`None` inside if its
+    /// identity was retired by then).
+    opened: OnceLock<Option<(Arc<Workspaces>, Arc<Workspace>)>>,
     ended: tokio_util::sync::CancellationToken,
 }
 
@@ -44,7 +46,7 @@ impl SessionScope {
 impl Drop for SessionScope {
     fn drop(&mut self) {
         self.ended.cancel();
-        if let Some((workspaces, workspace)) = self.opened.take() {
+        if let Some(Some((workspaces, workspace))) = self.opened.take() {
             workspaces.close(workspace);
         }
     }
@@ -55,6 +57,9 @@ impl Drop for SessionScope {
 pub struct Workspaces {
     gateway: Arc<Gateway>,
     by_name: Mutex<HashMap<String, Arc<Workspace>>>,
+    /// Identities whose token was revoked: a request that passed the token check just before
+    /// the revocation must not open their workspace again.
+    retired: Mutex<HashSet<String>>,
 }
 
 impl Workspaces {
@@ -66,30 +71,90 @@ impl Workspaces {
         Arc::new(Workspaces {
             gateway,
             by_name: Mutex::new(HashMap::new()),
+            retired: Mutex::new(HashSet::new()),
         })
     }
 
-    /// The workspace of `identity`, created with its saved config on first use.
-    pub fn get(&self, identity: &Identity) -> Arc<Workspace> {
+    /// The workspace of `identity`, created with its saved config on first use; `None` once
+    /// the identity was retired.
+    pub fn get(&self, identity: &Identity) -> Option<Arc<Workspace>> {
         let mut by_name = self.lock();
         // Looked up by reference first: this runs for every request.
         if let Some(workspace) = by_name.get(&identity.0) {
-            return workspace.clone();
+            return Some(workspace.clone());
         }
-        by_name
+        if self.is_retired(&identity.0) {
+            return None;
+        }
+        let workspace = by_name
             .entry(identity.0.clone())
             .or_insert_with(|| Workspace::new(identity.0.clone(), self.gateway.clone()))
-            .clone()
+            .clone();
+        Some(workspace)
     }
 
-    /// A new workspace for session `session` of `identity`, registered until [`Self::close`].
-    fn open_session(&self, identity: &Identity, session: u64) -> Arc<Workspace> {
+    /// The open workspace of `name` (its own, not its sessions'), without opening it.
+    pub fn find(&self, name: &str) -> Option<Arc<Workspace>> {
+        self.lock().get(name).cloned()
+    }
+
+    /// The open workspaces whose owner is `owner`: its own and those of its sessions.
+    pub fn of(&self, owner: &str) -> Vec<Arc<Workspace>> {
+        self.lock()
+            .values()
+            .filter(|w| w.owner() == owner)
+            .cloned()
+            .collect()
+    }
+
+    fn is_retired(&self, name: &str) -> bool {
+        self.retired
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(name)
+    }
+
+    /// Closes every workspace of `owner` (its own and its sessions'), stopping their servers,
+    /// and keeps it from opening again until [`Self::admit_all`] lets it. Returns how many were open.
+    pub async fn retire(&self, owner: &str) -> usize {
+        self.retired
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(owner.to_string());
+        let closing: Vec<Arc<Workspace>> = {
+            let mut by_name = self.lock();
+            let names: Vec<String> = by_name
+                .iter()
+                .filter(|(_, w)| w.owner() == owner)
+                .map(|(name, _)| name.clone())
+                .collect();
+            names.iter().filter_map(|n| by_name.remove(n)).collect()
+        };
+        futures::future::join_all(closing.iter().map(|w| w.shutdown())).await;
+        closing.len()
+    }
+
+    /// Lets retired identities for which `has_token` holds (their token was created anew)
+    /// open their workspaces again.
+    pub fn admit_all(&self, has_token: impl Fn(&str) -> bool) {
+        self.retired
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|name| !has_token(name));
+    }
+
+    /// A new workspace for session `session` of `identity`, registered until [`Self::close`];
+    /// `None` once the identity was retired.
+    fn open_session(&self, identity: &Identity, session: u64) -> Option<Arc<Workspace>> {
+        if self.is_retired(&identity.0) {
+            return None;
+        }
         // Identities never contain `.` (token names are `[A-Za-z0-9_-]`, enforced when tokens
         // are created and loaded), so this name cannot be another identity's workspace.
         let id = format!("{}.session-{session}", identity.0);
         let workspace = Workspace::for_session(id.clone(), &identity.0, self.gateway.clone());
         self.lock().insert(id, workspace.clone());
-        workspace
+        Some(workspace)
     }
 
     /// Forgets a session's workspace and stops its servers in the background.
@@ -142,7 +207,7 @@ impl Workspaces {
 impl WorkspaceSource {
     /// The workspace for a request of session `session` with these extensions; `None` if an
     /// HTTP request carries no identity (the auth layer always sets one, so this means a
-    /// wiring bug).
+    /// wiring bug) or its identity was retired a moment ago.
     pub fn resolve(
         &self,
         extensions: &Extensions,
@@ -159,15 +224,13 @@ impl WorkspaceSource {
         let identity = parts.extensions.get::<Identity>()?;
         let in_session = parts.headers.contains_key(SESSION_HEADER);
         if !matches!(self, WorkspaceSource::PerSession(_)) || !in_session {
-            return Some(workspaces.get(identity));
+            return workspaces.get(identity);
         }
-        let (_, workspace) = scope.opened.get_or_init(|| {
-            (
-                workspaces.clone(),
-                workspaces.open_session(identity, session),
-            )
+        let opened = scope.opened.get_or_init(|| {
+            let workspace = workspaces.open_session(identity, session)?;
+            Some((workspaces.clone(), workspace))
         });
-        Some(workspace.clone())
+        opened.as_ref().map(|(_, workspace)| workspace.clone())
     }
 }
 

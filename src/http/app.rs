@@ -9,32 +9,31 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use tokio_util::sync::CancellationToken;
 
 use crate::gateway::{Session, WorkspaceSource, Workspaces};
-use crate::store::TokenSet;
-
-/// Who may call `/mcp`.
-#[derive(Debug, Clone)]
-pub enum Access {
-    /// Any request with one of these tokens, as the token's name.
-    Tokens(Arc<TokenSet>),
-    /// Anyone, as `anonymous` (loopback only; `--allow-unauthenticated`).
-    Anonymous,
-}
+use crate::http::sessions::TrackedSessions;
+use crate::http::tenants::Tenants;
+use crate::http::tokens::LiveTokens;
 
 #[derive(Debug, Clone)]
 pub(crate) struct AppState {
-    pub(crate) access: Access,
-    /// MCP session id -> the identity that opened it: a session is only usable with the
-    /// token that created it.
-    pub(crate) sessions: SessionOwners,
+    pub(crate) tokens: Arc<LiveTokens>,
+    /// `/mcp` without a token, as `anonymous` (loopback only; `--allow-unauthenticated`).
+    pub(crate) anonymous: bool,
+    /// Open MCP sessions and who opened them: a session is only usable with the token that
+    /// created it.
+    pub(crate) sessions: Arc<TrackedSessions>,
     pub(crate) allowed_hosts: Arc<Vec<String>>,
     pub(crate) workspaces: Arc<Workspaces>,
+    pub(crate) tenants: Arc<Tenants>,
+    pub(crate) max_sessions_per_token: usize,
 }
 
 /// How the HTTP endpoint serves: who may call it, under which Host names, and how sessions
 /// map to workspaces.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub access: Access,
+    pub tokens: Arc<LiveTokens>,
+    /// Serve `/mcp` without a token (the admin API always needs one).
+    pub anonymous: bool,
     /// Host names served besides the loopback ones.
     pub allowed_hosts: Vec<String>,
     /// One workspace per MCP session instead of one per identity.
@@ -42,16 +41,25 @@ pub struct Options {
     /// A session with no request for this long ends (its per-session workspace with it);
     /// `None` keeps sessions until the client deletes them.
     pub session_idle: Option<std::time::Duration>,
+    /// Open sessions one token may hold (`initialize` beyond it gets 429).
+    pub max_sessions_per_token: usize,
 }
 
-/// The router: `/mcp` behind the bearer check; `/healthz` and `/metrics` without it; all of it
-/// behind the Host/Origin check.
-pub fn app(workspaces: Arc<Workspaces>, options: Options, shutdown: CancellationToken) -> Router {
+/// The router (`/mcp` behind the workspace-token check, `/admin/v1` behind the admin-token
+/// check, `/healthz` and `/metrics` open; all of it behind the Host/Origin check), and the
+/// tenants it serves, whose token file the caller should watch ([`Tenants::watch`]).
+pub fn app(
+    workspaces: Arc<Workspaces>,
+    options: Options,
+    shutdown: CancellationToken,
+) -> (Router, Arc<Tenants>) {
     let Options {
-        access,
+        tokens,
+        anonymous,
         allowed_hosts,
         workspace_per_session,
         session_idle,
+        max_sessions_per_token,
     } = options;
     let mut hosts: Vec<String> = crate::http::LOOPBACK_HOSTS
         .iter()
@@ -60,40 +68,59 @@ pub fn app(workspaces: Arc<Workspaces>, options: Options, shutdown: Cancellation
     hosts.extend(allowed_hosts.iter().cloned());
     let config = StreamableHttpServerConfig::default()
         .with_cancellation_token(shutdown.child_token())
-        .with_allowed_hosts(hosts);
+        .with_allowed_hosts(hosts)
+        .with_max_request_body_bytes(crate::http::mcp::MAX_BODY);
     let source = if workspace_per_session {
         WorkspaceSource::PerSession(workspaces.clone())
     } else {
         WorkspaceSource::PerIdentity(workspaces.clone())
     };
-    let mut sessions = LocalSessionManager::default();
-    sessions.session_config.keep_alive = session_idle;
+    let mut local = LocalSessionManager::default();
+    local.session_config.keep_alive = session_idle;
+    let sessions = Arc::new(TrackedSessions::new(local));
     let service = StreamableHttpService::new(
         move || Ok(Session::new(source.clone())),
-        Arc::new(sessions),
+        sessions.clone(),
         config,
     );
+    let tenants = Arc::new(Tenants::new(
+        tokens.clone(),
+        sessions.clone(),
+        workspaces.clone(),
+    ));
     let state = AppState {
-        access,
-        sessions: session_owners(),
+        tokens,
+        anonymous,
+        sessions,
         allowed_hosts: Arc::new(allowed_hosts),
         workspaces,
+        tenants: tenants.clone(),
+        max_sessions_per_token: max_sessions_per_token.max(1),
     };
+    // Layers run outside in: the token check, then the session check, then rmcp.
     let mcp = Router::new()
         .nest_service("/mcp", service)
-        // Only `/mcp` needs a token: an unknown path is a 404 for everyone.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::http::auth::check,
+            crate::http::mcp::guard,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::auth::workspace,
         ));
+    let admin = crate::http::admin::router(state.clone());
     let open = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .with_state(state.clone());
-    open.merge(mcp).layer(axum::middleware::from_fn_with_state(
-        state,
-        crate::http::hosts::check,
-    ))
+    let router = open
+        .merge(mcp)
+        .merge(admin)
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::http::hosts::check,
+        ));
+    (router, tenants)
 }
 
 /// Prometheus text exposition.
@@ -112,28 +139,4 @@ async fn metrics(
         )],
         text,
     )
-}
-
-/// MCP session id -> identity. Entries outlive their sessions (rmcp drops a session after 5 idle
-/// minutes; an owner is forgotten after an idle hour), and the map is bounded so a flood of
-/// sessions cannot grow it without end.
-pub(crate) type SessionOwners = moka::sync::Cache<String, String>;
-
-fn session_owners() -> SessionOwners {
-    moka::sync::Cache::builder()
-        .max_capacity(100_000)
-        .time_to_idle(std::time::Duration::from_secs(3600))
-        .build()
-}
-
-/// Serves until `shutdown` is cancelled, then lets open requests finish.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: CancellationToken,
-) -> std::io::Result<()> {
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
 }

@@ -1,76 +1,112 @@
-//! Bearer tokens: every `/mcp` request needs one; its name becomes the request's identity.
+//! Bearer tokens: a workspace token opens `/mcp` as its workspace, an admin token opens
+//! `/admin/v1`; neither opens the other.
 
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::gateway::{Identity, SESSION_HEADER};
-use crate::http::app::{Access, AppState};
+use crate::gateway::Identity;
+use crate::http::app::AppState;
+use crate::http::sessions::Credential;
+use crate::store::{Grant, TokenKind};
 
-pub(crate) async fn check(
+/// The identity of anonymous `/mcp` callers (`--allow-unauthenticated`).
+pub(crate) const ANONYMOUS: &str = "anonymous";
+
+/// `/mcp`: sets the request's [`Identity`] (its token's name) and [`Credential`].
+pub(crate) async fn workspace(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let identity = match &state.access {
-        Access::Anonymous => Some("anonymous".to_string()),
-        Access::Tokens(tokens) => request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .and_then(|token| tokens.identify(token.trim()))
-            .map(str::to_string),
-    };
-    let Some(identity) = identity else {
-        // Logged without the token: only that an attempt failed, and from where.
-        let peer = request
-            .extensions()
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0);
-        let presented = request.headers().contains_key(header::AUTHORIZATION);
-        tracing::warn!(?peer, presented, "rejected an unauthenticated MCP request");
-        state.workspaces.gateway().metrics.request("unauthorized");
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer realm=\"switchboard\"")],
-            "a valid `Authorization: Bearer <token>` header is required; create a token with `switchboard token create NAME`",
-        )
-            .into_response();
-    };
-    // A session belongs to the token that opened it; to anyone else it does not exist.
-    let session = request
-        .headers()
-        .get(SESSION_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    if let Some(session) = &session {
-        let owner = state.sessions.get(session);
-        if owner.is_some_and(|owner| owner != identity) {
-            tracing::warn!(identity, "refused a request for another identity's session");
+    let (identity, credential) = match presented(&state, request.headers()) {
+        Some(Grant {
+            kind: TokenKind::Workspace,
+            name,
+            hash,
+        }) => (name, Some(hash)),
+        Some(Grant {
+            kind: TokenKind::Admin,
+            ..
+        }) => {
             state.workspaces.gateway().metrics.request("forbidden");
-            return (StatusCode::NOT_FOUND, "session not found").into_response();
+            return (
+                StatusCode::FORBIDDEN,
+                "an admin token opens /admin/v1 only; MCP clients need a workspace token (`switchboard token create NAME`)",
+            )
+                .into_response();
         }
-        if request.method() == axum::http::Method::DELETE {
-            state.sessions.invalidate(session);
+        None if state.anonymous => (ANONYMOUS.to_string(), None),
+        None => return unauthorized(&state, &request, Area::Mcp),
+    };
+    request.extensions_mut().insert(Identity(identity));
+    request.extensions_mut().insert(Credential(credential));
+    next.run(request).await
+}
+
+/// `/admin/v1`: admin tokens only.
+pub(crate) async fn admin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match presented(&state, request.headers()) {
+        Some(Grant {
+            kind: TokenKind::Admin,
+            name,
+            ..
+        }) => {
+            tracing::debug!(admin = name, method = %request.method(), path = %request.uri().path(), "admin request");
+            next.run(request).await
         }
+        Some(_) => (
+            StatusCode::FORBIDDEN,
+            "a workspace token opens /mcp only; the admin API needs an admin token (`switchboard token create NAME --admin`)",
+        )
+            .into_response(),
+        None => unauthorized(&state, &request, Area::Admin),
     }
-    request.extensions_mut().insert(Identity(identity.clone()));
-    state.workspaces.gateway().metrics.request("ok");
-    let response = next.run(request).await;
-    if let Some(created) = response
-        .headers()
-        .get(SESSION_HEADER)
-        .and_then(|v| v.to_str().ok())
-    {
-        state
-            .sessions
-            .entry(created.to_string())
-            .or_insert(identity);
-    }
-    response
+}
+
+/// The grant of the bearer token in `headers`, if it is one we accept.
+fn presented(state: &AppState, headers: &HeaderMap) -> Option<Grant> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?;
+    state.tokens.current().identify(token.trim()).cloned()
+}
+
+/// Which part of the gateway a request was for.
+#[derive(Debug, Clone, Copy)]
+enum Area {
+    Mcp,
+    Admin,
+}
+
+fn unauthorized(state: &AppState, request: &Request, area: Area) -> Response {
+    // Logged without the token: only that an attempt failed, and from where.
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let presented = request.headers().contains_key(header::AUTHORIZATION);
+    tracing::warn!(
+        ?peer,
+        presented,
+        ?area,
+        "rejected an unauthenticated request"
+    );
+    state.workspaces.gateway().metrics.request("unauthorized");
+    let hint = match area {
+        Area::Admin => {
+            "a valid `Authorization: Bearer <admin token>` header is required; create one with `switchboard token create NAME --admin`"
+        }
+        Area::Mcp => {
+            "a valid `Authorization: Bearer <token>` header is required; create a token with `switchboard token create NAME`"
+        }
+    };
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer realm=\"switchboard\"")],
+        hint,
+    )
+        .into_response()
 }

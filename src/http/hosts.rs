@@ -61,8 +61,15 @@ fn refusal(allowed: &[String], headers: &HeaderMap) -> Option<String> {
         None => return Some("a Host header is required".to_string()),
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        // `null` is what sandboxed frames, `file:` pages and some redirects send: a page we
+        // cannot tell is ours, so it gets no more than any other foreign origin.
+        if origin.trim() == "null" {
+            return Some(
+                "Origin `null` is not allowed: requests from sandboxed or local pages cannot reach this gateway".to_string(),
+            );
+        }
         let origin_host = host_of(origin);
-        if origin != "null" && !is_allowed(origin_host) {
+        if !is_allowed(origin_host) {
             return Some(format!(
                 "Origin `{origin}` is not allowed; add its host with `--allowed-hosts {origin_host}` if it is yours"
             ));
@@ -96,6 +103,11 @@ mod tests {
             &headers(&[("host", "localhost"), ("origin", "https://evil.example")]),
         );
         assert!(origin.unwrap().contains("Origin"));
+        let null = refusal(
+            &allowed,
+            &headers(&[("host", "localhost"), ("origin", "null")]),
+        );
+        assert!(null.unwrap().contains("`null`"));
         assert!(
             refusal(
                 &allowed,

@@ -14,21 +14,8 @@ pub struct ConfigStore {
 }
 
 impl ConfigStore {
-    pub(crate) fn new(dir: PathBuf, workspace: &str) -> ConfigStore {
-        // Workspace names become file names: keep them to a safe alphabet.
-        let safe: String = workspace
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        ConfigStore {
-            path: dir.join(format!("{safe}.json")),
-        }
+    pub(crate) fn new(path: PathBuf) -> ConfigStore {
+        ConfigStore { path }
     }
 
     /// Every server's config in this workspace.
@@ -38,8 +25,17 @@ impl ConfigStore {
 
     /// Replaces one server's config and saves.
     pub fn save(&self, server: &str, config: &Map<String, Value>) -> Result<(), Error> {
-        let mut all = self.load()?;
-        all.insert(server.to_string(), config.clone());
-        file::write(&self.path, &all)
+        file::update(
+            &self.path,
+            |all: &mut BTreeMap<String, Map<String, Value>>| {
+                all.insert(server.to_string(), config.clone());
+                (true, ())
+            },
+        )
+    }
+
+    /// Deletes the whole file; true if it existed.
+    pub fn delete(&self) -> Result<bool, Error> {
+        file::delete(&self.path)
     }
 }

@@ -1,6 +1,7 @@
 //! What the user gives the gateway to pass on to servers, kept under `$SWITCHBOARD_HOME`:
-//! secrets (`secrets.json`, mode 0600), token hashes (`tokens.json`) and per-workspace config
-//! (`config/<workspace>.json`).
+//! secrets (the gateway-wide `secrets.json` and each workspace's `secrets/<workspace>.json`,
+//! mode 0600), token hashes (`tokens.json`), per-workspace config (`config/<workspace>.json`)
+//! and profiles of provisioned workspaces (`profiles/<workspace>.json`).
 //!
 //! The only writer under the home directory. Secret values live in [`Secret`], whose `Debug`
 //! never shows them; they reach a container's environment and nothing else.
@@ -8,13 +9,16 @@
 mod config;
 mod error;
 mod file;
+mod profiles;
 mod secrets;
 mod tokens;
 
 pub use config::ConfigStore;
 pub use error::Error;
-pub use secrets::{Secret, SecretStore, Secrets, env_name, redact};
-pub use tokens::{TokenSet, TokenStore};
+pub use file::Stamp;
+pub use profiles::{Profile, ProfileStore};
+pub use secrets::{Secret, SecretScope, SecretStore, Secrets, env_name, redact, valid_secret_name};
+pub use tokens::{ENV_TOKEN, Grant, TokenKind, TokenSet, TokenStore, valid_name};
 
 use std::path::{Path, PathBuf};
 
@@ -45,6 +49,39 @@ impl Home {
     }
 
     pub fn config(&self, workspace: &str) -> ConfigStore {
-        ConfigStore::new(self.0.join("config"), workspace)
+        ConfigStore::new(self.workspace_file("config", workspace))
+    }
+
+    /// The secrets only `workspace` sees.
+    pub fn workspace_secrets(&self, workspace: &str) -> SecretStore {
+        SecretStore::new(self.workspace_file("secrets", workspace))
+    }
+
+    pub fn profile(&self, workspace: &str) -> ProfileStore {
+        ProfileStore::new(self.workspace_file("profiles", workspace))
+    }
+
+    /// Deletes everything kept for `workspace` (its config, secrets and profile).
+    pub fn delete_workspace(&self, workspace: &str) -> Result<(), Error> {
+        self.config(workspace).delete()?;
+        self.workspace_secrets(workspace).delete()?;
+        self.profile(workspace).delete()?;
+        Ok(())
+    }
+
+    /// `<dir>/<workspace>.json`. Workspace names become file names: anything outside a safe
+    /// alphabet becomes `_` (token names never contain such characters anyway).
+    fn workspace_file(&self, dir: &str, workspace: &str) -> PathBuf {
+        let safe: String = workspace
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.0.join(dir).join(format!("{safe}.json"))
     }
 }

@@ -42,13 +42,14 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// The secrets file, `secrets.json` in the home directory: secret name -> value.
+/// A secrets file: the gateway-wide `secrets.json`, or a workspace's own
+/// `secrets/<workspace>.json`. Secret name -> value.
 #[derive(Clone)]
 pub struct SecretStore {
     path: PathBuf,
-    /// The file as last read, with the (modified time, length) it had: `mcp-find` looks up
-    /// secrets for every result, and re-parsing the file each time is wasted work, while a
-    /// `switchboard secret set` from another process must still be seen at once.
+    /// The file as last read, with the stamp it had: `mcp-find` looks up secrets for every
+    /// result, and re-parsing the file each time is wasted work, while a `switchboard secret
+    /// set` from another process must still be seen at once.
     cache: Arc<Mutex<CachedFile>>,
 }
 
@@ -61,8 +62,7 @@ impl fmt::Debug for SecretStore {
     }
 }
 
-type FileStamp = (Option<std::time::SystemTime>, u64);
-type CachedFile = Option<(FileStamp, BTreeMap<String, String>)>;
+type CachedFile = Option<(file::Stamp, BTreeMap<String, String>)>;
 
 impl SecretStore {
     pub(crate) fn new(path: PathBuf) -> SecretStore {
@@ -72,15 +72,12 @@ impl SecretStore {
         }
     }
 
-    fn load(&self) -> Result<BTreeMap<String, String>, Error> {
-        file::read(&self.path)
-    }
-
     pub fn set(&self, name: &str, value: Secret) -> Result<(), Error> {
         check_name(name)?;
-        let mut all = self.load()?;
-        all.insert(name.to_string(), value.0);
-        file::write(&self.path, &all)
+        file::update(&self.path, |all: &mut BTreeMap<String, String>| {
+            all.insert(name.to_string(), value.0);
+            (true, ())
+        })
     }
 
     /// Removes a secret; false if there was none of that name.
@@ -93,24 +90,31 @@ impl SecretStore {
         file::keys(&self.path)
     }
 
+    /// Deletes the whole file (a workspace being deleted); true if it existed.
+    pub fn delete(&self) -> Result<bool, Error> {
+        file::delete(&self.path)
+    }
+
     fn get(&self, name: &str) -> Option<Secret> {
-        let stamp = std::fs::metadata(&self.path)
-            .ok()
-            .map(|m| (m.modified().ok(), m.len()));
+        let stamp = file::stamp(&self.path);
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if let (Some(stamp), Some((cached, all))) = (stamp, cache.as_ref())
             && *cached == stamp
         {
             return all.get(name).cloned().map(Secret);
         }
-        match self.load() {
+        let Some(stamp) = stamp else {
+            *cache = None;
+            return None;
+        };
+        match file::read::<BTreeMap<String, String>>(&self.path) {
             Ok(all) => {
                 let found = all.get(name).cloned().map(Secret);
-                *cache = stamp.map(|stamp| (stamp, all));
+                *cache = Some((stamp, all));
                 found
             }
             Err(error) => {
-                tracing::warn!(error = %error, "cannot read the secrets file");
+                tracing::warn!(error = %error, "cannot read a secrets file");
                 None
             }
         }
@@ -118,18 +122,22 @@ impl SecretStore {
 }
 
 fn check_name(name: &str) -> Result<(), Error> {
-    let valid = !name.is_empty()
-        && name.len() <= 128
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if valid {
+    if valid_secret_name(name) {
         Ok(())
     } else {
         Err(Error::BadSecretName {
             name: name.to_string(),
         })
     }
+}
+
+/// Secret names: letters, digits, `.`, `_` and `-`, at most 128 of them.
+pub fn valid_secret_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 /// The environment variable that supplies secret `name`: `SWITCHBOARD_SECRET_` and the name
@@ -149,13 +157,16 @@ pub fn env_name(name: &str) -> String {
     format!("SWITCHBOARD_SECRET_{tail}")
 }
 
-/// Where secrets are looked up, in order: `SWITCHBOARD_SECRET_<NAME>` in the gateway's
-/// environment, the secrets file (re-read whenever it changes, so `switchboard secret set` takes
-/// effect without a restart), then the variable the catalog names (`GITHUB_PERSONAL_ACCESS_TOKEN`).
+/// The gateway-wide secrets: `SWITCHBOARD_SECRET_<NAME>` in the gateway's environment, the
+/// gateway-wide file (re-read whenever it changes, so `switchboard secret set` takes effect
+/// without a restart), and the variable the catalog names (`GITHUB_PERSONAL_ACCESS_TOKEN`).
+/// A workspace's own secrets come before all of them; see [`SecretScope::lookup`].
 #[derive(Clone)]
 pub struct Secrets {
     store: Option<SecretStore>,
     env: HashMap<String, Secret>,
+    /// `run --isolate-secrets`: workspaces see only their own secrets.
+    isolated: bool,
 }
 
 impl fmt::Debug for Secrets {
@@ -163,6 +174,7 @@ impl fmt::Debug for Secrets {
         f.debug_struct("Secrets")
             .field("store", &self.store)
             .field("env_names", &self.env.len())
+            .field("isolated", &self.isolated)
             .finish()
     }
 }
@@ -178,11 +190,45 @@ impl Secrets {
             .filter(|(_, value)| !value.is_empty())
             .map(|(name, value)| (name, Secret(value)))
             .collect();
-        Secrets { store, env }
+        Secrets {
+            store,
+            env,
+            isolated: false,
+        }
     }
 
-    /// The value for a catalog secret, if any source has it.
-    pub fn lookup(&self, spec: &SecretSpec) -> Option<Secret> {
+    /// With `isolated`, no workspace sees the gateway-wide secrets (multi-tenant gateways).
+    pub fn isolated(mut self, isolated: bool) -> Secrets {
+        self.isolated = isolated;
+        self
+    }
+
+    pub fn is_isolated(&self) -> bool {
+        self.isolated
+    }
+
+    /// The lookup for workspace `workspace`, whose own secrets are in `own`.
+    pub fn scope<'a>(&'a self, workspace: &'a str, own: &'a SecretStore) -> SecretScope<'a> {
+        SecretScope {
+            workspace,
+            own: Some(own),
+            gateway: self,
+        }
+    }
+
+    /// The lookup for a workspace without secrets of its own.
+    pub fn unscoped(&self) -> SecretScope<'_> {
+        SecretScope {
+            workspace: "",
+            own: None,
+            gateway: self,
+        }
+    }
+
+    fn lookup(&self, spec: &SecretSpec) -> Option<Secret> {
+        if self.isolated {
+            return None;
+        }
         if let Some(secret) = self.env.get(&env_name(&spec.name)) {
             return Some(secret.clone());
         }
@@ -190,6 +236,38 @@ impl Secrets {
             return Some(secret);
         }
         self.env.get(&spec.env).cloned()
+    }
+}
+
+/// The secrets one workspace sees.
+#[derive(Debug, Clone, Copy)]
+pub struct SecretScope<'a> {
+    workspace: &'a str,
+    own: Option<&'a SecretStore>,
+    gateway: &'a Secrets,
+}
+
+impl SecretScope<'_> {
+    /// The value for a catalog secret, looked up in this order (the one place it is decided):
+    /// the workspace's own (`switchboard secret set NAME --workspace W`), then, unless the
+    /// gateway isolates secrets, `SWITCHBOARD_SECRET_<NAME>`, the gateway-wide file and the
+    /// catalog's variable in the gateway's environment.
+    pub fn lookup(&self, spec: &SecretSpec) -> Option<Secret> {
+        self.own
+            .and_then(|own| own.get(&spec.name))
+            .or_else(|| self.gateway.lookup(spec))
+    }
+
+    /// The command that sets `name` where this workspace will find it.
+    pub fn set_command(&self, name: &str) -> String {
+        if self.gateway.isolated && !self.workspace.is_empty() {
+            format!(
+                "switchboard secret set {name} --workspace {}",
+                self.workspace
+            )
+        } else {
+            format!("switchboard secret set {name}")
+        }
     }
 }
 
@@ -233,12 +311,17 @@ mod tests {
     }
 
     #[test]
-    fn lookup_order_and_redaction() {
+    fn lookup_order_scopes_isolation_and_redaction() {
         let dir = tempfile::tempdir().unwrap();
         let store = SecretStore::new(dir.path().join("secrets.json"));
         store
             .set("gh.token", Secret::new("from-file".into()))
             .unwrap();
+        let alice = SecretStore::new(dir.path().join("secrets/alice.json"));
+        alice
+            .set("gh.token", Secret::new("from-alice".into()))
+            .unwrap();
+        let bob = SecretStore::new(dir.path().join("secrets/bob.json"));
         let env = [
             ("GH_TOKEN".to_string(), "from-catalog-env".to_string()),
             (
@@ -247,28 +330,47 @@ mod tests {
             ),
         ];
         let secrets = Secrets::new(Some(store), env);
+        let value = |scope: SecretScope<'_>, name: &str| {
+            scope
+                .lookup(&spec(name, "GH_TOKEN"))
+                .map(|s| s.expose().to_string())
+        };
+        let gateway = secrets.unscoped();
+        assert_eq!(value(gateway, "gh.token").as_deref(), Some("from-file"));
         assert_eq!(
-            secrets
-                .lookup(&spec("gh.token", "GH_TOKEN"))
-                .unwrap()
-                .expose(),
-            "from-file"
+            value(gateway, "other.token").as_deref(),
+            Some("from-switchboard-env")
+        );
+        assert_eq!(value(gateway, "third").as_deref(), Some("from-catalog-env"));
+        assert!(gateway.lookup(&spec("none", "NONE")).is_none());
+        // A workspace's own value comes first; another workspace never sees it.
+        assert_eq!(
+            value(secrets.scope("alice", &alice), "gh.token").as_deref(),
+            Some("from-alice")
         );
         assert_eq!(
-            secrets
-                .lookup(&spec("other.token", "GH_TOKEN"))
-                .unwrap()
-                .expose(),
-            "from-switchboard-env"
+            value(secrets.scope("bob", &bob), "gh.token").as_deref(),
+            Some("from-file")
+        );
+        // Isolated, a workspace sees its own secrets and nothing of the gateway's.
+        let isolated = secrets.clone().isolated(true);
+        assert_eq!(
+            value(isolated.scope("alice", &alice), "gh.token").as_deref(),
+            Some("from-alice")
+        );
+        assert_eq!(value(isolated.scope("bob", &bob), "gh.token"), None);
+        assert_eq!(value(isolated.scope("bob", &bob), "third"), None);
+        assert_eq!(
+            isolated.scope("bob", &bob).set_command("gh.token"),
+            "switchboard secret set gh.token --workspace bob"
         );
         assert_eq!(
-            secrets.lookup(&spec("third", "GH_TOKEN")).unwrap().expose(),
-            "from-catalog-env"
+            secrets.scope("bob", &bob).set_command("gh.token"),
+            "switchboard secret set gh.token"
         );
-        assert!(secrets.lookup(&spec("none", "NONE")).is_none());
         let shown = format!(
-            "{secrets:?} {:?}",
-            secrets.lookup(&spec("gh.token", "GH_TOKEN"))
+            "{secrets:?} {alice:?} {:?}",
+            gateway.lookup(&spec("gh.token", "GH_TOKEN"))
         );
         assert!(!shown.contains("from-"), "{shown}");
     }

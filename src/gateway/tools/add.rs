@@ -4,12 +4,11 @@ use rmcp::model::{CallToolResult, JsonObject, Tool};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::catalog::apply_settings;
 use crate::gateway::elicit;
 use crate::gateway::launch::{self, LaunchError};
 use crate::gateway::reply;
 use crate::gateway::tools::{Context, parse, tools_changed};
-use crate::gateway::workspace::{AddError, AddedTool};
+use crate::gateway::workspace::{AddError, AddedTool, ConfigChange, ConfigError};
 
 pub(super) const NAME: &str = "mcp-add";
 
@@ -89,7 +88,7 @@ async fn ask_for_missing_config(cx: &Context<'_>, name: &str) -> Result<(), Call
     };
     let current = cx.workspace.config(name);
     let missing = launch::missing_config(entry, &current);
-    let ready_otherwise = launch::missing_secrets(entry, &gateway.secrets).is_empty();
+    let ready_otherwise = launch::missing_secrets(entry, &cx.workspace.secret_scope()).is_empty();
     if missing.is_empty() || !ready_otherwise || cx.workspace.is_added(name) {
         return Ok(());
     }
@@ -102,22 +101,20 @@ async fn ask_for_missing_config(cx: &Context<'_>, name: &str) -> Result<(), Call
             ),
             json!({ "missing_config": missing }),
         )),
-        elicit::Answer::Given(values) => {
-            let config = apply_settings(entry, &current, values).map_err(|error| {
-                reply::failure(
-                    format!("the values the user gave are invalid: {error}. Nothing was started; call mcp-config-set with corrected values."),
-                    json!({ "config_schema": entry.config_schema() }),
-                )
-            })?;
-            cx.workspace
-                .set_config(entry.name.clone(), config)
-                .map_err(|error| {
-                    reply::failure(
-                        format!("the config could not be saved: {}", reply::chain(&error)),
-                        json!({}),
-                    )
-                })
-        }
+        elicit::Answer::Given(values) => match cx
+            .workspace
+            .update_config(entry, values, ConfigChange::Merge)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(ConfigError::Invalid(error)) => Err(reply::failure(
+                format!(
+                    "the values the user gave are invalid: {error}. Nothing was started; call mcp-config-set with corrected values."
+                ),
+                json!({ "config_schema": entry.config_schema() }),
+            )),
+            Err(error) => Err(reply::failure(reply::chain(&error), json!({}))),
+        },
     }
 }
 
@@ -143,9 +140,11 @@ fn failure(server: &str, error: AddError) -> CallToolResult {
             ),
             json!({ "did_you_mean": suggestions }),
         ),
-        AddError::Launch(LaunchError::MissingSecrets { missing, .. }) => reply::failure(
+        AddError::Launch(LaunchError::MissingSecrets {
+            missing, commands, ..
+        }) => reply::failure(
             error.to_string(),
-            json!({ "missing_secrets": missing.iter().map(|s| json!({"name": s.name, "env": s.env})).collect::<Vec<_>>() }),
+            json!({ "missing_secrets": missing.iter().zip(commands).map(|(s, command)| json!({"name": s.name, "env": s.env, "command": command})).collect::<Vec<_>>() }),
         ),
         AddError::Launch(LaunchError::MissingConfig { missing, .. }) => {
             reply::failure(error.to_string(), json!({ "missing_config": missing }))
@@ -155,6 +154,10 @@ fn failure(server: &str, error: AddError) -> CallToolResult {
                 "cannot add `{server}`: {}. Start Docker (or fix DOCKER_HOST) and call mcp-add again.",
                 reply::chain(&error)
             ),
+            json!({}),
+        ),
+        AddError::Closed => reply::failure(
+            format!("cannot add `{server}`: {error}. Reconnect to start a new session."),
             json!({}),
         ),
         AddError::Launch(_) | AddError::Upstream(_) => reply::failure(

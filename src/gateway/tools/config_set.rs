@@ -4,9 +4,10 @@ use rmcp::model::{CallToolResult, JsonObject, Tool};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::catalog::{SettingsError, apply_settings};
+use crate::catalog::SettingsError;
 use crate::gateway::reply;
 use crate::gateway::tools::{Context, parse, tools_changed};
+use crate::gateway::workspace::{ConfigChange, ConfigError};
 
 pub(super) const NAME: &str = "mcp-config-set";
 
@@ -49,21 +50,18 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
             json!({}),
         );
     };
-    let current = cx.workspace.config(&input.server);
-    let config = match apply_settings(entry, &current, input.config) {
+    let config = match cx
+        .workspace
+        .update_config(entry, input.config, ConfigChange::Merge)
+        .await
+    {
         Ok(config) => config,
-        Err(error) => return refusal(entry.config_schema(), error),
+        Err(ConfigError::Invalid(error)) => return refusal(entry.config_schema(), error),
+        Err(error @ ConfigError::Save(_)) => {
+            tracing::warn!(error = %reply::chain(&error), "saving config failed");
+            return reply::failure(reply::chain(&error), json!({}));
+        }
     };
-    if let Err(error) = cx.workspace.set_config(entry.name.clone(), config.clone()) {
-        tracing::warn!(error = %reply::chain(&error), "saving config failed");
-        return reply::failure(
-            format!(
-                "the config is valid but could not be saved: {}",
-                reply::chain(&error)
-            ),
-            json!({}),
-        );
-    }
     // An added server runs with its old config: restart it so the change takes effect.
     let note = match cx.workspace.reconfigure(&input.server, cx.session).await {
         Ok(None) => "Saved. Call mcp-add to start the server with it.".to_string(),

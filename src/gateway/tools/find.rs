@@ -65,6 +65,7 @@ pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
         Ok(hits) => hits,
         Err(error) => return reply::failure(error.to_string(), json!({})),
     };
+    let secrets = cx.workspace.secret_scope();
     let results: Vec<Value> = hits
         .iter()
         .map(|(entry, hit)| {
@@ -84,7 +85,7 @@ pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
                 "tools": tools,
                 "matched_tools": hit.matched_tools,
                 "required_secrets": entry.secrets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
-                "missing_secrets": launch::missing_secrets(entry, &gateway.secrets).iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+                "missing_secrets": launch::missing_secrets(entry, &secrets).iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
                 "missing_config": launch::missing_config(entry, &config),
                 "config_schema": entry.config_schema(),
                 "added": added,

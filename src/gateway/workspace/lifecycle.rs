@@ -15,6 +15,9 @@ impl Workspace {
     /// old one keeps serving.
     pub async fn reconfigure(&self, name: &str, origin: u64) -> Result<Option<bool>, AddError> {
         let _op = self.ops.lock().await;
+        if self.is_closed() {
+            return Err(AddError::Closed);
+        }
         let Some(entry) = self
             .gateway
             .catalog
@@ -65,6 +68,12 @@ impl Workspace {
         stale: Option<Arc<Upstream>>,
     ) -> Result<Arc<Upstream>, CallError> {
         let _op = self.ops.lock().await;
+        if self.is_closed() {
+            return Err(CallError::Restart {
+                server: server.clone(),
+                source: AddError::Closed,
+            });
+        }
         let spec = {
             let state = self.read();
             let Some(added) = state.servers.get(server) else {
@@ -151,6 +160,8 @@ impl Workspace {
     /// Stops every server of the workspace; used at shutdown.
     pub async fn shutdown(&self) {
         let _op = self.ops.lock().await;
+        self.closed
+            .store(true, std::sync::atomic::Ordering::Release);
         let upstreams: Vec<Arc<Upstream>> = {
             let mut state = self.write();
             state.routes.clear();

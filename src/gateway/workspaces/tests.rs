@@ -6,12 +6,26 @@ use rmcp::model::Extensions;
 use serde_json::json;
 
 use super::*;
-use crate::catalog::{Catalog, ServerName};
+use crate::catalog::Catalog;
 use crate::gateway::{Gateway, Settings};
 use crate::store::{Home, Secrets};
 
+/// A catalog with one server, `maps`, that takes a `region`.
+const CATALOG: &str = "registry:
+  maps:
+    title: Maps
+    description: Maps
+    type: server
+    image: maps:latest
+    config:
+    - name: maps
+      type: object
+      properties:
+        region: {type: string}
+";
+
 fn gateway(home: &std::path::Path) -> Arc<Gateway> {
-    let catalog = Catalog::parse("t.yaml", "registry: {}\n").unwrap();
+    let catalog = Catalog::parse("t.yaml", CATALOG).unwrap();
     let home = Home::resolve(Some(home.display().to_string()), None);
     Gateway::new(catalog, Secrets::new(None, []), Settings::default(), home).unwrap()
 }
@@ -96,8 +110,10 @@ async fn a_session_workspace_starts_from_the_identity_config_and_never_saves() {
         .unwrap();
     assert_eq!(workspace.config("maps"), saved);
     let changed = json!({"region": "us"}).as_object().unwrap().clone();
+    let entry = gateway.catalog.catalog().get("maps").unwrap();
     workspace
-        .set_config(ServerName::new("maps".to_string()), changed.clone())
+        .update_config(entry, changed.clone(), crate::gateway::ConfigChange::Merge)
+        .await
         .unwrap();
     assert_eq!(workspace.config("maps"), changed);
     let on_disk = gateway.home.config("alice").load().unwrap();
