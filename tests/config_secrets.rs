@@ -2,22 +2,10 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
-use sha2::Digest;
 
-use crate::common::{TestGateway, fixture_catalog, text};
+use crate::common::{TestGateway, fixture_catalog, info, sha256, text};
 
 const SECRET: &str = "tok-Zq8-very-recognizable-5511";
-
-fn sha256(value: &str) -> String {
-    let digest = sha2::Sha256::digest(value.as_bytes());
-    format!(
-        "sha256:{}",
-        digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    )
-}
 
 /// Runs the CLI with the same home as the gateway.
 fn cli(home: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
@@ -36,13 +24,6 @@ fn cli(home: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Outp
         .write_all(stdin.as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
-}
-
-fn info(result: &rmcp::model::CallToolResult) -> Value {
-    result
-        .structured_content
-        .clone()
-        .unwrap_or_else(|| panic!("info has no structured content: {}", text(result)))
 }
 
 /// Missing secret -> actionable error and nothing started; `secret set` -> the next add works

@@ -2,17 +2,11 @@
 
 use std::time::Duration;
 
-use rmcp::model::{CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation};
+use rmcp::model::{ClientCapabilities, ClientConfig, Implementation};
 use serde_json::json;
 
 use crate::common::STEP;
-use crate::common::http::{Counter, HttpGateway};
-
-fn call(name: &str, arguments: serde_json::Value) -> CallToolRequestParams {
-    let mut params = CallToolRequestParams::new(name.to_string());
-    params.arguments = arguments.as_object().cloned();
-    params
-}
+use crate::common::http::{Counter, HttpGateway, call};
 
 #[tokio::test]
 async fn tokens_are_workspaces_and_never_see_each_other() {

@@ -11,6 +11,8 @@ mod faults;
 mod config_secrets;
 // Streamable HTTP: tokens as workspaces, isolation, Host checks.
 mod http;
+// One gateway for many tenants: per-workspace secrets, live tokens, the admin API, preloads.
+mod tenants;
 // Remote catalog servers over streamable HTTP, with secret headers.
 mod remote;
 // The gateway image: built offline from the Dockerfile, run like compose.yaml runs it.

@@ -17,8 +17,116 @@ use crate::common::STEP;
 pub(crate) struct HttpGateway {
     child: tokio::process::Child,
     pub(crate) url: String,
+    /// The workspace tokens asked for, in order.
     pub(crate) tokens: Vec<String>,
-    _home: tempfile::TempDir,
+    /// The admin tokens asked for, in order.
+    pub(crate) admin_tokens: Vec<String>,
+    stderr: Arc<std::sync::Mutex<String>>,
+    home: tempfile::TempDir,
+}
+
+/// What an [`HttpGateway`] starts with.
+pub(crate) struct HttpGatewayBuilder {
+    catalog: std::path::PathBuf,
+    tokens: Vec<String>,
+    admin_tokens: Vec<String>,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+impl HttpGatewayBuilder {
+    pub(crate) fn catalog(mut self, catalog: &Path) -> Self {
+        self.catalog = catalog.to_path_buf();
+        self
+    }
+
+    /// Workspace tokens to create before start.
+    pub(crate) fn tokens(mut self, names: &[&str]) -> Self {
+        self.tokens.extend(names.iter().map(|n| n.to_string()));
+        self
+    }
+
+    /// An admin token to create before start.
+    pub(crate) fn admin(mut self, name: &str) -> Self {
+        self.admin_tokens.push(name.to_string());
+        self
+    }
+
+    /// Extra `run` arguments.
+    pub(crate) fn args(mut self, args: &[&str]) -> Self {
+        self.args.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// A variable in the gateway's (otherwise clean) environment.
+    pub(crate) fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub(crate) async fn start(self) -> HttpGateway {
+        let home = tempfile::tempdir().unwrap();
+        let create = |name: &str, admin: bool| {
+            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
+            command
+                .args(["token", "create", name])
+                .env("SWITCHBOARD_HOME", home.path());
+            if admin {
+                command.arg("--admin");
+            }
+            let out = command.output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        };
+        let tokens = self.tokens.iter().map(|n| create(n, false)).collect();
+        let admin_tokens = self.admin_tokens.iter().map(|n| create(n, true)).collect();
+        let mut child = crate::common::switchboard(home.path())
+            .args(["run", "--transport", "http", "--port", "0", "--catalog"])
+            .arg(&self.catalog)
+            .args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let stderr = Arc::new(std::sync::Mutex::new(String::new()));
+        let url = tokio::time::timeout(STEP, async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                stderr.lock().unwrap().push_str(&format!("{line}\n"));
+                if let Some(url) = line.strip_prefix("switchboard: listening on ") {
+                    return url.to_string();
+                }
+            }
+            panic!(
+                "the gateway exited before listening:\n{}",
+                stderr.lock().unwrap()
+            );
+        })
+        .await
+        .expect("the gateway listens");
+        // Keep draining stderr so the gateway never blocks on a full pipe.
+        let sink = stderr.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                sink.lock().unwrap().push_str(&format!("{line}\n"));
+            }
+        });
+        HttpGateway {
+            child,
+            url,
+            tokens,
+            admin_tokens,
+            stderr,
+            home,
+        }
+    }
 }
 
 impl HttpGateway {
@@ -26,8 +134,19 @@ impl HttpGateway {
         self.child.id()
     }
 
+    /// A gateway on the fixture catalog, configured step by step.
+    pub(crate) fn builder() -> HttpGatewayBuilder {
+        HttpGatewayBuilder {
+            catalog: crate::common::fixture_catalog(),
+            tokens: Vec::new(),
+            admin_tokens: Vec::new(),
+            args: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+
     pub(crate) async fn start(token_names: &[&str]) -> HttpGateway {
-        Self::start_with(&crate::common::fixture_catalog(), token_names, &[]).await
+        Self::builder().tokens(token_names).start().await
     }
 
     /// With a given catalog and extra `run` arguments.
@@ -36,54 +155,53 @@ impl HttpGateway {
         token_names: &[&str],
         extra: &[&str],
     ) -> HttpGateway {
-        let home = tempfile::tempdir().unwrap();
-        let tokens = token_names
-            .iter()
-            .map(|name| {
-                let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
-                    .args(["token", "create", name])
-                    .env("SWITCHBOARD_HOME", home.path())
-                    .output()
-                    .unwrap();
-                assert!(
-                    out.status.success(),
-                    "{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                String::from_utf8(out.stdout).unwrap().trim().to_string()
-            })
-            .collect();
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
-            .args(["run", "--transport", "http", "--port", "0", "--catalog"])
-            .arg(catalog)
+        Self::builder()
+            .catalog(catalog)
+            .tokens(token_names)
             .args(extra)
-            .env("SWITCHBOARD_HOME", home.path())
-            .env_remove("SWITCHBOARD_TOKEN")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .start()
+            .await
+    }
+
+    pub(crate) fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// `http://127.0.0.1:PORT`, without `/mcp`.
+    pub(crate) fn base(&self) -> String {
+        self.url.trim_end_matches("/mcp").to_string()
+    }
+
+    /// What the gateway wrote to stderr so far.
+    pub(crate) fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Runs `switchboard ARGS...` against this gateway's home (as an operator would beside
+    /// it); returns stdout, or panics with stderr.
+    pub(crate) fn command(&self, args: &[&str], stdin: &str) -> String {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(args)
+            .env("SWITCHBOARD_HOME", self.home())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .kill_on_drop(true)
             .spawn()
             .unwrap();
-        let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
-        let url = tokio::time::timeout(STEP, async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(url) = line.strip_prefix("switchboard: listening on ") {
-                    return url.to_string();
-                }
-            }
-            panic!("the gateway exited before listening");
-        })
-        .await
-        .expect("the gateway listens");
-        // Keep draining stderr so the gateway never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        HttpGateway {
-            child,
-            url,
-            tokens,
-            _home: home,
-        }
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "switchboard {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
     }
 
     pub(crate) async fn client(
@@ -112,8 +230,10 @@ impl HttpGateway {
 
     /// The `/metrics` text.
     pub(crate) async fn metrics(&self) -> String {
-        let base = self.url.trim_end_matches("/mcp");
-        let response = raw_client().get(format!("{base}/metrics")).send().await;
+        let response = raw_client()
+            .get(format!("{}/metrics", self.base()))
+            .send()
+            .await;
         response.unwrap().text().await.unwrap()
     }
 
@@ -124,6 +244,13 @@ impl HttpGateway {
             .await
             .unwrap()
     }
+}
+
+/// The params of a `tools/call` of `name` with `arguments`.
+pub(crate) fn call(name: &str, arguments: serde_json::Value) -> rmcp::model::CallToolRequestParams {
+    let mut params = rmcp::model::CallToolRequestParams::new(name.to_string());
+    params.arguments = arguments.as_object().cloned();
+    params
 }
 
 /// A plain HTTP client for requests an MCP client would not make.

@@ -23,6 +23,23 @@ use tokio::sync::watch;
 /// How long any single step of a test may take before it fails.
 pub(crate) const STEP: Duration = Duration::from_secs(60);
 
+/// The `switchboard` binary with a clean environment: only `PATH` and the Docker daemon's
+/// address (`DOCKER_HOST`, when set) come from the developer's; `HOME` is `home`, so nothing
+/// of theirs (`SWITCHBOARD_*` variables, secrets, tokens, config) reaches the gateway.
+pub(crate) fn switchboard(home: &Path) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    command
+        .env_clear()
+        .env("HOME", home)
+        .env("SWITCHBOARD_HOME", home);
+    for kept in ["PATH", "DOCKER_HOST"] {
+        if let Some(value) = std::env::var_os(kept) {
+            command.env(kept, value);
+        }
+    }
+    command
+}
+
 /// The fixture catalog, with the fixture image built first.
 pub(crate) fn fixture_catalog() -> PathBuf {
     if let Err(error) = switchboard_testsupport::ensure_fixture_image() {
@@ -138,13 +155,12 @@ impl TestGateway {
         env: &[(&str, &str)],
         answer: Option<Value>,
     ) -> TestGateway {
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        let mut command = switchboard(home.path());
         command
             .arg("run")
             .arg("--catalog")
             .arg(catalog)
             .args(extra)
-            .env("SWITCHBOARD_HOME", home.path())
             .env("SWITCHBOARD_LOG", log)
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
@@ -311,6 +327,22 @@ pub(crate) fn text(result: &CallToolResult) -> String {
         .and_then(|c| c.as_text())
         .map(|t| t.text.clone())
         .unwrap_or_default()
+}
+
+/// How the fixture's `info` tool shows a `*_TOKEN` variable's value: `sha256:<hex>`.
+pub(crate) fn sha256(value: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(value.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// The structured content of the fixture's `info` result (its arguments and environment).
+pub(crate) fn info(result: &CallToolResult) -> Value {
+    result
+        .structured_content
+        .clone()
+        .unwrap_or_else(|| panic!("info has no structured content: {}", text(result)))
 }
 
 /// Retries `check` until it holds or the step deadline passes.
