@@ -257,3 +257,53 @@ fn unsafe_or_meaningless_run_setups_are_refused_at_start() {
         "a refused start creates no token"
     );
 }
+
+/// `switchboard run > out.log` and `> /dev/null`: stdio works when stdout is not a pipe
+/// (it used to fail with `Resource temporarily unavailable`).
+#[test]
+fn stdio_serves_when_stdout_is_a_file_or_dev_null() {
+    let dir = tempfile::tempdir().unwrap();
+    let requests = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"file","version":"0"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
+    ];
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, requests.join("\n") + "\n").unwrap();
+    let catalog = switchboard_testsupport::repo_root().join("tests/fixtures/catalog.yaml");
+    let output = dir.path().join("out.log");
+    for stdout in [
+        std::fs::File::create(&output).unwrap(),
+        std::fs::File::create("/dev/null").unwrap(),
+    ] {
+        // Stdin a pipe, as clients spawn us, and stdout a file: the mix that failed.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .arg("run")
+            .arg("--catalog")
+            .arg(&catalog)
+            .env("SWITCHBOARD_HOME", dir.path().join("home"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(stdout)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        std::io::Write::write_all(&mut stdin, &std::fs::read(&input).unwrap()).unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(!stderr.contains("temporarily unavailable"), "{stderr}");
+    }
+    // The file run answered both requests (the /dev/null run overwrote nothing of it).
+    let written = std::fs::read_to_string(&output).unwrap();
+    let replies: Vec<Value> = written
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let list = replies
+        .iter()
+        .find(|r| r["id"] == 2)
+        .expect("tools/list answered");
+    assert_eq!(list["result"]["tools"][0]["name"], "mcp-find", "{written}");
+}

@@ -430,6 +430,28 @@ async fn python_sdk_drives_the_whole_path_over_http() {
     );
 }
 
+/// The official TypeScript SDK over streamable HTTP, including its reconnect after a JSON-RPC
+/// error reply, which must be answered without an error on either side.
+#[tokio::test]
+async fn typescript_sdk_drives_the_whole_path_over_http() {
+    let gw = HttpGateway::start(&["ts"]).await;
+    let script = crate::interop::typescript("mcp_path.mjs");
+    let out = tokio::process::Command::new("node")
+        .arg(&script)
+        .args(["http", &gw.url, &gw.tokens[0], "ts"])
+        .output()
+        .await
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("interop ok"),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = gw.stderr();
+    assert!(!log.contains("Resume failed"), "{log}");
+}
+
 /// 20 clients at once, each with its own token and its own server: each sees only its own
 /// tools, its own container and its own notifications; at the end no container is left.
 #[tokio::test]
@@ -587,21 +609,56 @@ async fn bad_requests_are_answered_and_sessions_stay_with_their_token() {
         .unwrap();
     let text = answer.text().await.unwrap();
     assert!(text.contains("-32601"), "method not found expected: {text}");
+    // The stream of that error reply is finished: a client resuming it (as the TypeScript SDK
+    // does after every error reply) is told so, and the gateway logs no failed resume.
+    let last_event = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("id: ").or_else(|| l.strip_prefix("id:")))
+        .last()
+        .expect("the reply's stream carries event ids")
+        .trim()
+        .to_string();
+    let resumed = http
+        .get(&gw.url)
+        .header("authorization", format!("Bearer {}", gw.tokens[0]))
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-06-18")
+        .header("last-event-id", &last_event)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resumed.status(), 204, "a finished stream has nothing more");
+    assert_eq!(resumed.headers()["content-type"], "text/event-stream");
+
+    let malformed =
+        json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": {"name": 5}});
+    let answer = post(&gw.tokens[0], Some(&session), malformed.to_string())
+        .await
+        .unwrap();
+    let text = answer.text().await.unwrap();
+    assert!(text.contains("-32602"), "invalid params expected: {text}");
 
     let not_json = post(&gw.tokens[0], Some(&session), "{not json".to_string())
         .await
         .unwrap();
-    assert!(
-        not_json.status().is_client_error() || not_json.text().await.unwrap().contains("-32700")
-    );
+    assert_eq!(not_json.status(), 400);
+    let text = not_json.text().await.unwrap();
+    assert!(text.contains("-32700"), "a parse error: {text}");
     let batch = json!([{"jsonrpc": "2.0", "id": 4, "method": "ping"}]).to_string();
     let batched = post(&gw.tokens[0], Some(&session), batch).await.unwrap();
-    let status = batched.status();
+    assert_eq!(batched.status(), 400);
     let text = batched.text().await.unwrap();
-    assert!(
-        status.is_client_error() || text.contains("error"),
-        "a batch is refused: {status} {text}"
-    );
+    assert!(text.contains("-32600"), "an invalid request: {text}");
+    let not_rpc = post(
+        &gw.tokens[0],
+        Some(&session),
+        json!({"hello": 1}).to_string(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(not_rpc.status(), 400);
+    assert!(not_rpc.text().await.unwrap().contains("-32600"));
     let huge = format!(
         "{{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\",\"params\":{{\"pad\":\"{}\"}}}}",
         "x".repeat(16 << 20)
@@ -625,4 +682,25 @@ async fn bad_requests_are_answered_and_sessions_stay_with_their_token() {
     let alice = gw.client(&gw.tokens[0]).await;
     assert_eq!(alice.list_all_tools().await.unwrap().len(), 5);
     let _ = alice.cancel().await;
+
+    let null_origin = http
+        .post(&gw.url)
+        .header("authorization", format!("Bearer {}", gw.tokens[0]))
+        .header("origin", "null")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(null_origin.status(), 403, "Origin: null is a foreign page");
+    let deleted = http
+        .delete(&gw.url)
+        .header("authorization", format!("Bearer {}", gw.tokens[0]))
+        .header("mcp-session-id", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204, "a terminated session answers 204");
+    let after = post(&gw.tokens[0], Some(&session), list).await.unwrap();
+    assert_eq!(after.status(), 404, "a deleted session is gone");
+    let log = gw.stderr();
+    assert!(!log.contains("Resume failed"), "{log}");
 }

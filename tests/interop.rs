@@ -1,25 +1,73 @@
+//! Clients we did not write drive the gateway over stdio: the Python `mcp` SDK and the
+//! official TypeScript SDK (their HTTP runs are in `http.rs`).
+
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::common::fixture_catalog;
 
-/// The Python `mcp` SDK drives the same path as `stdio.rs`: a client we did not write.
+/// A client script run with a clean environment: `PATH` and a fresh `SWITCHBOARD_HOME`.
+fn client(program: &str, script: &std::path::Path, home: &std::path::Path) -> Command {
+    let mut command = Command::new(program);
+    command
+        .arg(script)
+        .env_clear()
+        .env("HOME", home)
+        .env("SWITCHBOARD_HOME", home);
+    for kept in ["PATH", "DOCKER_HOST"] {
+        if let Some(value) = std::env::var_os(kept) {
+            command.env(kept, value);
+        }
+    }
+    command
+}
+
+/// `tests/interop/ts/NAME`, whose SDK `.ci/run` installs (`npm ci --prefix tests/interop/ts`).
+pub(crate) fn typescript(name: &str) -> PathBuf {
+    let dir = switchboard_testsupport::repo_root().join("tests/interop/ts");
+    assert!(
+        dir.join("node_modules/@modelcontextprotocol/sdk").is_dir(),
+        "the TypeScript SDK is not installed: run `npm ci --prefix tests/interop/ts`"
+    );
+    dir.join(name)
+}
+
+fn assert_ok(what: &str, out: &std::process::Output) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("interop ok"),
+        "{what} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+}
+
+/// The Python `mcp` SDK drives the same path as `stdio.rs`.
 #[test]
 fn python_sdk_finds_adds_calls_and_removes_over_stdio() {
     let catalog = fixture_catalog();
     let script = switchboard_testsupport::repo_root().join("tests/interop/mcp_path.py");
-    let out = Command::new("python3")
-        .arg(&script)
+    let home = tempfile::tempdir().unwrap();
+    let out = client("python3", &script, home.path())
         .arg("stdio")
         .arg(env!("CARGO_BIN_EXE_switchboard"))
         .arg(&catalog)
-        .env("SWITCHBOARD_HOME", tempfile::tempdir().unwrap().path())
         .output()
         .expect("python3 runs (install the SDK with `pip install mcp`)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "python interop failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    assert!(stdout.contains("interop ok"), "{stdout}");
+    assert_ok("python interop", &out);
+}
+
+/// The official TypeScript SDK, which many MCP clients are built on, over stdio.
+#[test]
+fn typescript_sdk_finds_adds_calls_and_removes_over_stdio() {
+    let catalog = fixture_catalog();
+    let home = tempfile::tempdir().unwrap();
+    let workspace = format!("ts-stdio-{}", std::process::id());
+    let out = client("node", &typescript("mcp_path.mjs"), home.path())
+        .arg("stdio")
+        .arg(env!("CARGO_BIN_EXE_switchboard"))
+        .arg(&catalog)
+        .arg(&workspace)
+        .output()
+        .expect("node runs");
+    assert_ok("typescript interop", &out);
 }

@@ -13,6 +13,8 @@ mod config_secrets;
 mod http;
 // One gateway for many tenants: per-workspace secrets, live tokens, the admin API, preloads.
 mod tenants;
+// Slow and greedy clients: header timeout, idle connections, the connection cap.
+mod slow_clients;
 // Remote catalog servers over streamable HTTP, with secret headers.
 mod remote;
 // The gateway image: built offline from the Dockerfile, run like compose.yaml runs it.
