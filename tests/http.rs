@@ -613,8 +613,8 @@ async fn bad_requests_are_answered_and_sessions_stay_with_their_token() {
     // does after every error reply) is told so, and the gateway logs no failed resume.
     let last_event = text
         .lines()
-        .filter_map(|l| l.strip_prefix("id: ").or_else(|| l.strip_prefix("id:")))
-        .last()
+        .rev()
+        .find_map(|l| l.strip_prefix("id: ").or_else(|| l.strip_prefix("id:")))
         .expect("the reply's stream carries event ids")
         .trim()
         .to_string();
