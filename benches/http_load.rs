@@ -1,7 +1,12 @@
 //! `cargo bench --bench http_load`: N concurrent MCP sessions (1, 16, 64) calling the echo
 //! fixture through the gateway over streamable HTTP on loopback, beside a direct call to the
-//! same server. Prints a line per N, then
-//! `RESULT sessions=1,16,64 calls_per_s=… p50_us=… p99_us=… direct_p50_us=…` last.
+//! same server; then clients we did not write, one call at a time: the official TypeScript SDK
+//! over HTTP and stdio beside its floor (the same client against the SDK's own streamable-HTTP
+//! server answering in-process), and the Python SDK over HTTP and stdio. Each client figure is
+//! the median of three runs' p50s, taken in turns so machine noise hits all alike. Prints a
+//! line per measurement, then `RESULT sessions=1,16,64 calls_per_s=… p50_us=… p99_us=…
+//! direct_p50_us=… ts_http_p50_us=… ts_floor_p50_us=… ts_stdio_p50_us=… ts_http_vs_floor=…
+//! py_http_p50_us=… py_stdio_p50_us=…` last.
 
 #[path = "../tests/common/mod.rs"]
 #[allow(dead_code)]
@@ -32,7 +37,7 @@ async fn main() {
     let gw = common::http::HttpGateway::start_with(
         &common::fixture_catalog(),
         &["bench"],
-        &["--log", "warn"],
+        &["--log", "warn", "--max-sessions-per-token", "256"],
     )
     .await;
     let setup = gw.client(&gw.tokens[0]).await;
@@ -93,17 +98,99 @@ async fn main() {
         p99s.push(format!("{p99:.0}"));
     }
     let _ = setup.cancel().await;
+    let clients = other_clients(&gw);
     drop(gw);
 
     let direct = direct_p50().await;
     println!("direct_p50_us={direct:.0}");
     println!(
-        "RESULT sessions={} calls_per_s={} p50_us={} p99_us={} direct_p50_us={direct:.0}",
+        "RESULT sessions={} calls_per_s={} p50_us={} p99_us={} direct_p50_us={direct:.0} {clients}",
         counts.join(","),
         rates.join(","),
         p50s.join(","),
         p99s.join(",")
     );
+}
+
+/// Calls one at a time from the TypeScript and Python SDKs, as `key=value` pairs.
+fn other_clients(gw: &common::http::HttpGateway) -> String {
+    const CALLS: &str = "300";
+    const ROUNDS: usize = 3;
+    let root = switchboard_testsupport::repo_root();
+    let ts = root.join("tests/interop/ts/latency.mjs");
+    let py = root.join("tests/interop/latency.py");
+    let (binary, catalog) = (
+        env!("CARGO_BIN_EXE_switchboard").to_string(),
+        common::fixture_catalog().display().to_string(),
+    );
+    let token = gw.tokens[0].clone();
+    let runs: [(&str, &str, Vec<String>); 5] = [
+        ("ts_floor", "node", vec!["floor".into(), CALLS.into()]),
+        (
+            "ts_http",
+            "node",
+            vec!["http".into(), gw.url.clone(), token.clone(), CALLS.into()],
+        ),
+        (
+            "ts_stdio",
+            "node",
+            vec![
+                "stdio".into(),
+                binary.clone(),
+                catalog.clone(),
+                CALLS.into(),
+            ],
+        ),
+        (
+            "py_http",
+            "python3",
+            vec!["http".into(), gw.url.clone(), token, CALLS.into()],
+        ),
+        (
+            "py_stdio",
+            "python3",
+            vec!["stdio".into(), binary, catalog, CALLS.into()],
+        ),
+    ];
+    let mut p50s: Vec<Vec<f64>> = vec![Vec::new(); runs.len()];
+    for _ in 0..ROUNDS {
+        for (i, (name, program, args)) in runs.iter().enumerate() {
+            let script = if *program == "node" { &ts } else { &py };
+            let p50 = client_p50(program, script, args);
+            println!("{name}_p50_us={p50:.0}");
+            p50s[i].push(p50);
+        }
+    }
+    let median = |i: usize| percentile(&mut p50s[i].clone(), 0.5);
+    let (floor, http) = (median(0), median(1));
+    let mut pairs: Vec<String> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _, _))| format!("{name}_p50_us={:.0}", median(i)))
+        .collect();
+    pairs.insert(3, format!("ts_http_vs_floor={:.2}", http / floor));
+    pairs.join(" ")
+}
+
+/// The `p50_us` a client latency script prints.
+fn client_p50(program: &str, script: &std::path::Path, args: &[String]) -> f64 {
+    let home = tempfile::tempdir().expect("temp dir");
+    let out = std::process::Command::new(program)
+        .arg(script)
+        .args(args)
+        .env("SWITCHBOARD_HOME", home.path())
+        .env("SWITCHBOARD_LOG", "warn")
+        .output()
+        .unwrap_or_else(|e| panic!("{program} runs: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {}: {}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("one JSON line from the latency script");
+    line["p50_us"].as_f64().expect("p50_us")
 }
 
 /// p50 of the same call made straight to a container started the same way.

@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod gateway;
+mod heap;
 pub mod http;
 pub mod metrics;
 pub mod runtime;

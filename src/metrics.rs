@@ -1,6 +1,6 @@
 //! What `GET /metrics` reports, in the Prometheus text format: MCP requests by outcome, tool
-//! calls by server and outcome, `mcp-add` latency, live server containers, open workspaces and
-//! sessions.
+//! calls by server and outcome, `mcp-add` latency, live server containers, open workspaces,
+//! sessions and HTTP connections.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -29,6 +29,17 @@ pub struct Metrics {
     live_containers: Gauge,
     workspaces: Gauge,
     sessions: Gauge,
+    connections: Gauge,
+}
+
+/// Counts one open HTTP connection for as long as it lives.
+#[derive(Debug)]
+pub struct ConnectionCount(Gauge);
+
+impl Drop for ConnectionCount {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 /// Counts one open session for as long as it lives.
@@ -57,6 +68,7 @@ impl Default for Metrics {
         let live_containers = Gauge::default();
         let workspaces = Gauge::default();
         let sessions = Gauge::default();
+        let connections = Gauge::default();
         registry.register(
             "mcp_requests",
             "MCP HTTP requests by outcome",
@@ -87,6 +99,11 @@ impl Default for Metrics {
             "Initialized MCP sessions still open (each forwards tools/list_changed)",
             sessions.clone(),
         );
+        registry.register(
+            "http_connections",
+            "Open HTTP connections (at most --max-connections)",
+            connections.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -95,6 +112,7 @@ impl Default for Metrics {
             live_containers,
             workspaces,
             sessions,
+            connections,
         }
     }
 }
@@ -113,6 +131,12 @@ impl Metrics {
                 outcome,
             })
             .inc();
+    }
+
+    /// An HTTP connection was accepted; it counts until the returned guard drops.
+    pub fn connection_opened(&self) -> ConnectionCount {
+        self.connections.inc();
+        ConnectionCount(self.connections.clone())
     }
 
     /// A session was initialized; it counts until the returned guard drops.

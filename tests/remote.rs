@@ -592,14 +592,26 @@ async fn https_remotes_are_verified_against_the_trusted_roots() {
     let greeted = trusting.call("greet", json!({"name": "tls"})).await;
     assert_eq!(text(&greeted), "hello tls");
 
-    let empty = dir.path().join("no-roots.pem");
-    std::fs::write(&empty, "").unwrap();
+    // Roots that exist but do not include the server's CA: another throwaway one.
+    let stranger = {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.self_signed(&key).unwrap().pem()
+    };
+    let other = dir.path().join("other-roots.pem");
+    std::fs::write(&other, stranger).unwrap();
+    let no_dir = tempfile::tempdir().unwrap();
     let doubting = TestGateway::start_in(
         tempfile::tempdir().unwrap(),
         &catalog,
         &[],
         "info",
-        &[secret, ("SSL_CERT_FILE", empty.to_str().unwrap())],
+        &[
+            secret,
+            ("SSL_CERT_FILE", other.to_str().unwrap()),
+            ("SSL_CERT_DIR", no_dir.path().to_str().unwrap()),
+        ],
     )
     .await;
     let refused = doubting.call("mcp-add", json!({"name": "greeter"})).await;

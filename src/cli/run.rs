@@ -144,7 +144,8 @@ async fn serve_http(
         header_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
         max_connections: args.max_connections,
     };
-    let outcome = crate::http::serve(listener, router, limits, shutdown)
+    let metrics = workspaces.gateway().metrics.clone();
+    let outcome = crate::http::serve(listener, router, limits, metrics, shutdown)
         .await
         .context("serving HTTP");
     signals.abort();

@@ -46,7 +46,7 @@ pub struct Gateway {
     pub settings: Settings,
     /// Where workspaces save their config.
     pub home: Home,
-    pub metrics: crate::metrics::Metrics,
+    pub metrics: Arc<crate::metrics::Metrics>,
     gateway_id: GatewayId,
     docker: OnceCell<Docker>,
     meta_tools: std::sync::OnceLock<Vec<rmcp::model::Tool>>,
@@ -65,7 +65,7 @@ impl Gateway {
             secrets,
             settings,
             home,
-            metrics: crate::metrics::Metrics::default(),
+            metrics: Arc::default(),
             gateway_id: GatewayId::current(),
             docker: OnceCell::new(),
             meta_tools: std::sync::OnceLock::new(),

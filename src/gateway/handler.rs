@@ -172,9 +172,12 @@ impl ServerHandler for Session {
     async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
         let workspace = self.workspace(&context.request_context().extensions)?;
         let mut changes = workspace.subscribe();
+        let closing = workspace.closing();
         loop {
             tokio::select! {
                 () = context.cancelled() => return Ok(()),
+                // A revoked token's listener must not outlive its workspace.
+                () = closing.cancelled() => return Ok(()),
                 change = changes.recv() => match change {
                     Ok(_) | Err(RecvError::Lagged(_)) => {
                         if context.sink().notify_tool_list_changed().await.is_err() {

@@ -34,6 +34,8 @@ pub struct Workspace {
     preloaded: tokio::sync::OnceCell<()>,
     /// Set by `shutdown` (under `ops`): a closed workspace starts nothing again.
     closed: std::sync::atomic::AtomicBool,
+    /// Cancelled by `shutdown`, for the long-lived streams that follow this workspace.
+    closing: tokio_util::sync::CancellationToken,
     /// Where this workspace's config is kept.
     config_home: ConfigHome,
     /// Serializes add, remove and restart, which wait for containers.
@@ -226,6 +228,7 @@ impl Workspace {
             gateway,
             preloaded: tokio::sync::OnceCell::new(),
             closed: std::sync::atomic::AtomicBool::new(false),
+            closing: tokio_util::sync::CancellationToken::new(),
             config_home: home,
             ops: tokio::sync::Mutex::new(()),
             state: RwLock::new(State {
@@ -262,6 +265,12 @@ impl Workspace {
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
         self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Cancelled when the workspace closes (its session ended, its token was revoked, the
+    /// gateway stops): streams that follow it end then.
+    pub fn closing(&self) -> tokio_util::sync::CancellationToken {
+        self.closing.clone()
     }
 
     /// Listens for tool-list changes of this workspace.

@@ -41,10 +41,12 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: Limits,
+    metrics: Arc<crate::metrics::Metrics>,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let connections = TaskTracker::new();
+    let bursts = Arc::new(crate::heap::Bursts::default());
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
@@ -76,8 +78,11 @@ pub async fn serve(
         }
         let connection = http.serve_connection(TokioIo::new(stream), service(router.clone(), peer));
         let shutdown = shutdown.clone();
+        let counted = metrics.connection_opened();
+        let bursts = bursts.clone();
+        bursts.opened();
         connections.spawn(async move {
-            let _permit = permit;
+            let _held = (permit, counted);
             let mut connection = std::pin::pin!(connection);
             let outcome = tokio::select! {
                 outcome = connection.as_mut() => outcome,
@@ -89,6 +94,7 @@ pub async fn serve(
             if let Err(error) = outcome {
                 tracing::debug!(%peer, error = %error, "connection ended with an error");
             }
+            bursts.closed();
         });
     }
     connections.close();

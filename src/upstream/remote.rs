@@ -94,5 +94,13 @@ pub(crate) fn http_client() -> Result<reqwest::Client, String> {
     crate::tls::client_builder()
         .redirect(same_origin)
         .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+        .map_err(|error| {
+            let mut text = format!("cannot build the HTTP client: {error}");
+            let mut source = std::error::Error::source(&error);
+            while let Some(inner) = source {
+                text.push_str(&format!(": {inner}"));
+                source = inner.source();
+            }
+            text
+        })
 }

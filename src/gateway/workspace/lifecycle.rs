@@ -162,6 +162,7 @@ impl Workspace {
         let _op = self.ops.lock().await;
         self.closed
             .store(true, std::sync::atomic::Ordering::Release);
+        self.closing.cancel();
         let upstreams: Vec<Arc<Upstream>> = {
             let mut state = self.write();
             state.routes.clear();
