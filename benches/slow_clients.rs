@@ -114,20 +114,9 @@ async fn wait_for_connections(gw: &common::http::HttpGateway, done: impl Fn(usiz
 
 /// Polls `initialize` with `token` until it is answered with `status`.
 async fn wait_for_status(gw: &common::http::HttpGateway, token: &str, status: u16) {
-    let http = common::http::raw_client();
-    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "b", "version": "0"}}});
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let response = http
-            .post(&gw.url)
-            .header("authorization", format!("Bearer {token}"))
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream")
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("request");
+        let response = common::http::initialize(&gw.url, token).await;
         if response.status().as_u16() == status {
             return;
         }

@@ -6,7 +6,7 @@ use rmcp::model::{ClientCapabilities, ClientConfig, Implementation};
 use serde_json::json;
 
 use crate::common::STEP;
-use crate::common::http::{Counter, HttpGateway, call};
+use crate::common::http::{Counter, HttpGateway, call, tool_names};
 
 #[tokio::test]
 async fn tokens_are_workspaces_and_never_see_each_other() {
@@ -121,13 +121,7 @@ async fn each_session_gets_its_own_workspace_and_takes_it_along() {
         .await
         .unwrap();
     assert_eq!(echoed.content[0].as_text().unwrap().text, "[b]");
-    let two_tools: Vec<String> = two
-        .list_all_tools()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let two_tools = tool_names(&two).await;
     assert!(!two_tools.contains(&"fail".to_string()), "{two_tools:?}");
     // Each session hears of its own add only, not of the other's.
     assert_eq!(one_changes.load(Ordering::SeqCst), 1);

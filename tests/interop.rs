@@ -6,19 +6,11 @@ use std::process::Command;
 
 use crate::common::fixture_catalog;
 
-/// A client script run with a clean environment: `PATH` and a fresh `SWITCHBOARD_HOME`.
+/// A client script run with a clean environment and a fresh `SWITCHBOARD_HOME`.
 fn client(program: &str, script: &std::path::Path, home: &std::path::Path) -> Command {
     let mut command = Command::new(program);
-    command
-        .arg(script)
-        .env_clear()
-        .env("HOME", home)
-        .env("SWITCHBOARD_HOME", home);
-    for kept in ["PATH", "DOCKER_HOST"] {
-        if let Some(value) = std::env::var_os(kept) {
-            command.env(kept, value);
-        }
-    }
+    command.arg(script);
+    crate::common::clean_environment(&mut command, home);
     command
 }
 

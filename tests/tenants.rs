@@ -4,7 +4,9 @@
 use rmcp::model::CallToolResult;
 use serde_json::{Value, json};
 
-use crate::common::http::{HttpGateway, call, connect, raw_client};
+use crate::common::http::{
+    Admin, Body, HttpGateway, call, connect, initialize, raw_client, tool_names,
+};
 use crate::common::{TestGateway, eventually, fixture_catalog, info, sha256, text};
 
 type Client = rmcp::service::RunningService<rmcp::service::RoleClient, rmcp::model::ClientConfig>;
@@ -98,17 +100,6 @@ async fn tenants_get_their_own_secrets_and_isolation_hides_the_gateways() {
 #[tokio::test]
 async fn tokens_change_while_the_gateway_runs() {
     let gw = HttpGateway::start(&["alice"]).await;
-    let http = raw_client();
-    let initialize = |token: String| {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}});
-        http.post(&gw.url)
-            .header("authorization", format!("Bearer {token}"))
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream")
-            .body(body.to_string())
-            .send()
-    };
     let alice = connect(&gw.url, &gw.tokens[0]).await;
     let added = call_tool(&alice, "mcp-add", json!({"name": "echo"})).await;
     assert_eq!(added.is_error, Some(false), "{}", text(&added));
@@ -117,7 +108,7 @@ async fn tokens_change_while_the_gateway_runs() {
     let bob = gw.command(&["token", "create", "bob"], "");
     let created = std::time::Instant::now();
     eventually("a token created after start-up works", || async {
-        initialize(bob.clone()).await.unwrap().status() == 200
+        initialize(&gw.url, &bob).await.status() == 200
     })
     .await;
     eprintln!("token create took effect after {:?}", created.elapsed());
@@ -125,7 +116,7 @@ async fn tokens_change_while_the_gateway_runs() {
     gw.command(&["token", "rm", "alice"], "");
     let removed = std::time::Instant::now();
     eventually("the removed token is refused", || async {
-        initialize(gw.tokens[0].clone()).await.unwrap().status() == 401
+        initialize(&gw.url, &gw.tokens[0]).await.status() == 401
     })
     .await;
     eprintln!("token rm took effect after {:?}", removed.elapsed());
@@ -145,7 +136,7 @@ async fn tokens_change_while_the_gateway_runs() {
     // Re-created, the name opens a fresh workspace again.
     let again = gw.command(&["token", "create", "alice"], "");
     eventually("a re-created token works", || async {
-        initialize(again.clone()).await.unwrap().status() == 200
+        initialize(&gw.url, &again).await.status() == 200
     })
     .await;
 }
@@ -159,68 +150,23 @@ async fn the_admin_api_provisions_and_deletes_a_tenant() {
         .admin("platform")
         .start()
         .await;
-    let http = raw_client();
-    let admin = gw.admin_tokens[0].clone();
-    let request = |method: reqwest::Method, path: &str, token: &str| {
-        http.request(method, format!("{}/admin/v1{path}", gw.base()))
-            .header("authorization", format!("Bearer {token}"))
-    };
-    let json_of = |response: reqwest::Response| async move {
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text)),
-        )
-    };
+    let admin = Admin::new(&gw, &gw.admin_tokens[0]);
 
     // Each kind of token opens only its own door.
-    let (status, _) = json_of(
-        request(reqwest::Method::GET, "/workspaces", &gw.tokens[0])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 403, "a workspace token on /admin");
-    let (status, _) = json_of(
-        http.post(&gw.url)
-            .header("authorization", format!("Bearer {admin}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 403, "an admin token on /mcp");
-    let (status, _) = json_of(
-        request(reqwest::Method::GET, "/workspaces", "sb_wrong")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 401);
-    let (status, document) = json_of(
-        request(reqwest::Method::GET, "/openapi.json", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    assert_eq!(
+        Admin::new(&gw, &gw.tokens[0]).get("/workspaces").await.0,
+        403
+    );
+    assert_eq!(initialize(&gw.url, &gw.admin_tokens[0]).await.status(), 403);
+    assert_eq!(Admin::new(&gw, "sb_wrong").get("/workspaces").await.0, 401);
+    let (status, document) = admin.get("/openapi.json").await;
     assert_eq!(status, 200);
     assert!(document["openapi"].as_str().unwrap().starts_with("3."));
 
     // Every problem at once, and nothing created.
     let bad = json!({"name": "sandbox-1", "servers": ["no-such-server", "configured"],
         "secrets": {"bad name!": "x"}, "config": {"configured": {"mode": "slow"}}});
-    let (status, body) = json_of(
-        request(reqwest::Method::POST, "/workspaces", &admin)
-            .json(&bad)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = admin.post("/workspaces", bad).await;
     assert_eq!(status, 400, "{body}");
     let problems = body["problems"].as_array().unwrap();
     let fields: Vec<&str> = problems
@@ -243,59 +189,30 @@ async fn the_admin_api_provisions_and_deletes_a_tenant() {
         schema["config_schema"]["properties"]["mode"].is_object(),
         "{schema}"
     );
-    let (_, listed) = json_of(
-        request(reqwest::Method::GET, "/workspaces", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, listed) = admin.get("/workspaces").await;
     assert!(!listed.to_string().contains("sandbox-1"), "{listed}");
 
     let good = json!({"name": "sandbox-1", "servers": ["configured"],
         "secrets": {"configured.token": "first-secret"}, "config": {"configured": {"mode": "fast"}}});
-    let (status, created) = json_of(
-        request(reqwest::Method::POST, "/workspaces", &admin)
-            .json(&good)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, created) = admin.post("/workspaces", good.clone()).await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["mcp_url"], gw.url, "where the platform reached us");
     let token = created["token"].as_str().unwrap().to_string();
-    let (status, _) = json_of(
-        request(reqwest::Method::POST, "/workspaces", &admin)
-            .json(&good)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 409, "the name is taken");
+    assert_eq!(
+        admin.post("/workspaces", good).await.0,
+        409,
+        "the name is taken"
+    );
 
     // The first tools/list already has the server's tools, with the workspace's secret.
     let sandbox = connect(created["mcp_url"].as_str().unwrap(), &token).await;
-    let names: Vec<String> = sandbox
-        .list_all_tools()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = tool_names(&sandbox).await;
     assert!(names.contains(&"info".to_string()), "{names:?}");
     let seen = info(&call_tool(&sandbox, "info", json!({})).await);
     assert_eq!(seen["env"]["FIXTURE_TOKEN"], sha256("first-secret"));
     assert_eq!(seen["env"]["FIXTURE_MODE"], "fast");
 
-    let (status, shown) = json_of(
-        request(reqwest::Method::GET, "/workspaces/sandbox-1", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, shown) = admin.get("/workspaces/sandbox-1").await;
     assert_eq!(status, 200, "{shown}");
     assert_eq!(shown["servers"], json!(["configured"]));
     assert_eq!(shown["secrets"], json!(["configured.token"]));
@@ -307,95 +224,42 @@ async fn the_admin_api_provisions_and_deletes_a_tenant() {
     );
 
     // A new secret value restarts the server with it.
-    let (status, _) = json_of(
-        request(
-            reqwest::Method::PUT,
-            "/workspaces/sandbox-1/secrets/configured.token",
-            &admin,
-        )
-        .body("second-secret")
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let secret = "/workspaces/sandbox-1/secrets/configured.token";
+    let (status, _) = admin.put(secret, Body::Text("second-secret".into())).await;
     assert_eq!(status, 204);
     let seen = info(&call_tool(&sandbox, "info", json!({})).await);
     assert_eq!(seen["env"]["FIXTURE_TOKEN"], sha256("second-secret"));
 
     // Config is checked like mcp-config-set checks it.
-    let (status, refused) = json_of(
-        request(
-            reqwest::Method::PUT,
-            "/workspaces/sandbox-1/config/configured",
-            &admin,
-        )
-        .json(&json!({"mode": "slow"}))
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let config = "/workspaces/sandbox-1/config/configured";
+    let (status, refused) = admin.put(config, Body::Json(json!({"mode": "slow"}))).await;
     assert_eq!(status, 400, "{refused}");
     assert!(
         refused["problems"][0]["config_schema"].is_object(),
         "{refused}"
     );
-    let (status, saved) = json_of(
-        request(
-            reqwest::Method::PUT,
-            "/workspaces/sandbox-1/config/configured",
-            &admin,
-        )
-        .json(&json!({"mode": "safe", "level": 7}))
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let changed = json!({"mode": "safe", "level": 7});
+    let (status, saved) = admin.put(config, Body::Json(changed)).await;
     assert_eq!(status, 200, "{saved}");
     let seen = info(&call_tool(&sandbox, "info", json!({})).await);
     assert_eq!(seen["env"]["FIXTURE_MODE"], "safe");
     assert_eq!(seen["env"]["FIXTURE_LEVEL"], "7");
 
     // Deleted: the token is refused, no container is left, its state is gone.
-    let (status, _) = json_of(
-        request(reqwest::Method::DELETE, "/workspaces/sandbox-1", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 204);
-    let (status, _) = json_of(
-        http.post(&gw.url)
-            .header("authorization", format!("Bearer {token}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    assert_eq!(admin.delete("/workspaces/sandbox-1").await.0, 204);
     assert_eq!(
-        status, 401,
+        initialize(&gw.url, &token).await.status(),
+        401,
         "a deleted workspace's token is refused at once"
     );
     eventually("the deleted workspace's containers are gone", || async {
         gw.container_workspaces().await.is_empty()
     })
     .await;
-    let (status, _) = json_of(
-        request(reqwest::Method::GET, "/workspaces/sandbox-1", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 404);
+    assert_eq!(admin.get("/workspaces/sandbox-1").await.0, 404);
     for dir in ["secrets", "config", "profiles"] {
-        assert!(
-            !gw.home().join(dir).join("sandbox-1.json").exists(),
-            "{dir} left behind"
-        );
+        let left = gw.home().join(dir).join("sandbox-1.json");
+        assert!(!left.exists(), "{dir} left behind");
     }
     let _ = sandbox.cancel().await;
 }
@@ -411,13 +275,7 @@ async fn servers_every_workspace_starts_with() {
         .start()
         .await;
     let alice = connect(&gw.url, &gw.tokens[0]).await;
-    let names: Vec<String> = alice
-        .list_all_tools()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = tool_names(&alice).await;
     assert!(
         names.contains(&"echo".to_string()) && names.contains(&"mcp-find".to_string()),
         "{names:?}"
@@ -426,15 +284,9 @@ async fn servers_every_workspace_starts_with() {
         text(&call_tool(&alice, "echo", json!({"text": "preloaded"})).await),
         "preloaded"
     );
-    let shown: Value = raw_client()
-        .get(format!("{}/admin/v1/workspaces/alice", gw.base()))
-        .header("authorization", format!("Bearer {}", gw.admin_tokens[0]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, shown) = Admin::new(&gw, &gw.admin_tokens[0])
+        .get("/workspaces/alice")
+        .await;
     let failures = &shown["open"][0]["preload_failures"];
     assert_eq!(failures[0]["server"], "needs-secret", "{shown}");
     assert!(
@@ -468,20 +320,9 @@ async fn sessions_per_token_are_capped() {
         .args(&["--max-sessions-per-token", "2"])
         .start()
         .await;
-    let http = raw_client();
-    let initialize = |token: &str| {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}});
-        http.post(&gw.url)
-            .header("authorization", format!("Bearer {token}"))
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream")
-            .body(body.to_string())
-            .send()
-    };
     let mut sessions = Vec::new();
     for _ in 0..2 {
-        let opened = initialize(&gw.tokens[0]).await.unwrap();
+        let opened = initialize(&gw.url, &gw.tokens[0]).await;
         assert_eq!(opened.status(), 200);
         sessions.push(
             opened.headers()["mcp-session-id"]
@@ -490,16 +331,13 @@ async fn sessions_per_token_are_capped() {
                 .to_string(),
         );
     }
-    let refused = initialize(&gw.tokens[0]).await.unwrap();
+    let refused = initialize(&gw.url, &gw.tokens[0]).await;
     assert_eq!(refused.status(), 429);
     let body = refused.text().await.unwrap();
     assert!(body.contains("--max-sessions-per-token"), "{body}");
-    assert_eq!(
-        initialize(&gw.tokens[1]).await.unwrap().status(),
-        200,
-        "bob has his own room"
-    );
-    let deleted = http
+    let bob = initialize(&gw.url, &gw.tokens[1]).await;
+    assert_eq!(bob.status(), 200, "bob has his own room");
+    let deleted = raw_client()
         .delete(&gw.url)
         .header("authorization", format!("Bearer {}", gw.tokens[0]))
         .header("mcp-session-id", &sessions[0])
@@ -507,9 +345,6 @@ async fn sessions_per_token_are_capped() {
         .await
         .unwrap();
     assert_eq!(deleted.status(), 204);
-    assert_eq!(
-        initialize(&gw.tokens[0]).await.unwrap().status(),
-        200,
-        "room again"
-    );
+    let again = initialize(&gw.url, &gw.tokens[0]).await;
+    assert_eq!(again.status(), 200, "room again");
 }

@@ -253,6 +253,100 @@ pub(crate) fn call(name: &str, arguments: serde_json::Value) -> rmcp::model::Cal
     params
 }
 
+/// The names in a client's `tools/list`.
+pub(crate) async fn tool_names<H: rmcp::service::Service<rmcp::service::RoleClient>>(
+    client: &rmcp::service::RunningService<rmcp::service::RoleClient, H>,
+) -> Vec<String> {
+    let tools = tokio::time::timeout(STEP, client.list_all_tools())
+        .await
+        .expect("tools/list in time")
+        .expect("tools/list");
+    tools.into_iter().map(|t| t.name.to_string()).collect()
+}
+
+/// A bare `initialize` POST to `url` with `token`, as an MCP client opens a session.
+pub(crate) async fn initialize(url: &str, token: &str) -> reqwest::Response {
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "raw", "version": "0"}}});
+    raw_client()
+        .post(url)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("the gateway answers")
+}
+
+/// The admin API of a gateway, called with one token, as a platform would.
+pub(crate) struct Admin {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Admin {
+    pub(crate) fn new(gw: &HttpGateway, token: &str) -> Admin {
+        Admin {
+            base: format!("{}/admin/v1", gw.base()),
+            token: token.to_string(),
+            http: raw_client(),
+        }
+    }
+
+    /// Status and body (JSON if it is, else a JSON string) of `METHOD /admin/v1{path}`.
+    pub(crate) async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Body>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("authorization", format!("Bearer {}", self.token));
+        match body {
+            Some(Body::Json(value)) => request = request.json(&value),
+            Some(Body::Text(text)) => request = request.body(text),
+            None => {}
+        }
+        let response = request.send().await.expect("the gateway answers");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        (status, body)
+    }
+
+    pub(crate) async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        self.send(reqwest::Method::POST, path, Some(Body::Json(body)))
+            .await
+    }
+
+    pub(crate) async fn put(&self, path: &str, body: Body) -> (u16, serde_json::Value) {
+        self.send(reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    pub(crate) async fn delete(&self, path: &str) -> (u16, serde_json::Value) {
+        self.send(reqwest::Method::DELETE, path, None).await
+    }
+}
+
+/// A request body for [`Admin::send`].
+pub(crate) enum Body {
+    Json(serde_json::Value),
+    Text(String),
+}
+
 /// A plain HTTP client for requests an MCP client would not make.
 pub(crate) fn raw_client() -> reqwest::Client {
     switchboard::tls::client_builder().build().unwrap()

@@ -23,11 +23,17 @@ use tokio::sync::watch;
 /// How long any single step of a test may take before it fails.
 pub(crate) const STEP: Duration = Duration::from_secs(60);
 
-/// The `switchboard` binary with a clean environment: only `PATH` and the Docker daemon's
-/// address (`DOCKER_HOST`, when set) come from the developer's; `HOME` is `home`, so nothing
-/// of theirs (`SWITCHBOARD_*` variables, secrets, tokens, config) reaches the gateway.
+/// The `switchboard` binary with a clean environment (see [`clean_environment`]).
 pub(crate) fn switchboard(home: &Path) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    clean_environment(command.as_std_mut(), home);
+    command
+}
+
+/// Only `PATH` and the Docker daemon's address (`DOCKER_HOST`, when set) come from the
+/// developer's environment; `HOME` and `SWITCHBOARD_HOME` are `home`, so nothing of theirs
+/// (`SWITCHBOARD_*` variables, secrets, tokens, config) reaches what `command` starts.
+pub(crate) fn clean_environment(command: &mut std::process::Command, home: &Path) {
     command
         .env_clear()
         .env("HOME", home)
@@ -37,7 +43,6 @@ pub(crate) fn switchboard(home: &Path) -> tokio::process::Command {
             command.env(kept, value);
         }
     }
-    command
 }
 
 /// The fixture catalog, with the fixture image built first.
