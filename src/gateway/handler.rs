@@ -195,10 +195,7 @@ impl ServerHandler for Session {
             return;
         };
         // The servers it starts with begin starting now; the first tools/list waits for them.
-        tokio::spawn({
-            let workspace = workspace.clone();
-            async move { workspace.ready().await }
-        });
+        workspace.start_preload();
         let mut changes = workspace.subscribe();
         let peer = context.peer;
         let session = self.id;

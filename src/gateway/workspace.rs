@@ -18,6 +18,9 @@ use crate::upstream::{self, Upstream};
 
 mod lifecycle;
 
+/// How long a request waits for the servers a workspace starts with (see [`Workspace::ready`]).
+const PRELOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// One client identity's servers and tools.
 #[derive(Debug)]
 pub struct Workspace {
@@ -30,8 +33,10 @@ pub struct Workspace {
     gateway: Arc<Gateway>,
     /// The secrets only this workspace's owner sees.
     secrets: SecretStore,
-    /// Set once the servers it starts with were added (or failed to be).
-    preloaded: tokio::sync::OnceCell<()>,
+    /// Whether the servers it starts with began starting.
+    preload_started: std::sync::atomic::AtomicBool,
+    /// Becomes true once the servers it starts with were added (or failed to be).
+    preloaded: tokio::sync::watch::Sender<bool>,
     /// Set by `shutdown` (under `ops`): a closed workspace starts nothing again.
     closed: std::sync::atomic::AtomicBool,
     /// Cancelled by `shutdown`, for the long-lived streams that follow this workspace.
@@ -226,7 +231,8 @@ impl Workspace {
             secrets: gateway.home.workspace_secrets(&owner),
             owner,
             gateway,
-            preloaded: tokio::sync::OnceCell::new(),
+            preload_started: std::sync::atomic::AtomicBool::new(false),
+            preloaded: tokio::sync::watch::Sender::new(false),
             closed: std::sync::atomic::AtomicBool::new(false),
             closing: tokio_util::sync::CancellationToken::new(),
             config_home: home,
@@ -405,11 +411,39 @@ impl Workspace {
             .count()
     }
 
-    /// Adds the servers this workspace starts with, once: the gateway's `--server`s, then
-    /// those of its owner's profile. One that cannot be added is left out (and reported by
-    /// [`Self::preload_failures`]); the others are added all the same.
+    /// Starts adding the servers this workspace starts with (once: the gateway's `--server`s,
+    /// then those of its owner's profile) and waits until they are added, for at most
+    /// [`PRELOAD_WAIT`]: a server whose image is still pulling joins later, announced with
+    /// `list_changed`, rather than holding up a client's first `tools/list` past its timeout.
+    /// One that cannot be added is left out (see [`Self::preload_failures`]).
     pub async fn ready(&self) {
-        self.preloaded.get_or_init(|| self.preload()).await;
+        let mut done = self.preloaded.subscribe();
+        if *done.borrow() {
+            return;
+        }
+        self.start_preload();
+        if tokio::time::timeout(PRELOAD_WAIT, done.wait_for(|d| *d))
+            .await
+            .is_err()
+        {
+            tracing::info!(workspace = %self.id, "servers this workspace starts with are still starting; they follow with list_changed");
+        }
+    }
+
+    /// Adds the servers it starts with in a task of its own (once), so that no waiter giving
+    /// up stops them halfway.
+    pub fn start_preload(&self) {
+        use std::sync::atomic::Ordering;
+        if self.preload_started.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Some(me) = self.me.upgrade() else {
+            return;
+        };
+        tokio::spawn(async move {
+            me.preload().await;
+            me.preloaded.send_replace(true);
+        });
     }
 
     async fn preload(&self) {
