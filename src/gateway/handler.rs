@@ -1,47 +1,65 @@
 //! Our rmcp `ServerHandler`: one [`Session`] per connected client, backed by its workspace.
+//! The meta-tools are answered here; everything else a client asks of the servers it added
+//! (tools, prompts, resources, completions, subscriptions, log levels) is forwarded by the
+//! workspace. What sessions are told of later is in `handler/notify.rs`.
+
+mod notify;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rmcp::model::SubscriptionFilter;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
+    GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig, SubscribeRequestParams, SubscriptionFilter, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, RequestContext, RoleServer, SubscriptionContext};
 use rmcp::{ErrorData, ServerHandler};
-use tokio::sync::broadcast::error::RecvError;
 
+use crate::gateway::caller::SessionCaller;
+use crate::gateway::inputs::{self, Failure};
 use crate::gateway::tools::{self, MetaTool};
+use crate::gateway::workspace::CallError;
 use crate::gateway::workspaces::SessionScope;
 use crate::gateway::{Workspace, WorkspaceSource};
+
+pub(crate) use notify::notify_lists;
 
 const INSTRUCTIONS: &str = "Switchboard gives you on-demand access to a catalog of MCP servers. \
 When you need a capability you do not have, call mcp-find with a description of the need, then \
 mcp-add with the best result's name; its tools then appear in your tool list (or call them through \
-mcp-exec). Call mcp-remove when you are done with a server.";
+mcp-exec), and its prompts and resources in yours. Call mcp-remove when you are done with a server.";
 
-/// Client-to-server request methods of the MCP revisions we serve; a custom request naming one
-/// of them had params rmcp could not read.
-const KNOWN_METHODS: [&str; 17] = [
-    "initialize",
-    "ping",
+/// Client-to-server request methods of MCP 2026-07-28; a custom request naming one of them
+/// had params rmcp could not read.
+const METHODS: [&str; 12] = [
     "tools/list",
     "tools/call",
     "resources/list",
     "resources/templates/list",
     "resources/read",
-    "resources/subscribe",
-    "resources/unsubscribe",
     "prompts/list",
     "prompts/get",
     "completion/complete",
-    "logging/setLevel",
     "server/discover",
     "subscriptions/listen",
     "tasks/get",
     "tasks/cancel",
 ];
+
+/// Methods of the session-based revisions that 2026-07-28 removed (SEP-2575): unknown there.
+const LEGACY_METHODS: [&str; 5] = [
+    "initialize",
+    "ping",
+    "logging/setLevel",
+    "resources/subscribe",
+    "resources/unsubscribe",
+];
+
+/// JSON-RPC's code for a resource the server does not know (the MCP spec's choice).
+const RESOURCE_NOT_FOUND: i32 = -32002;
 
 /// One client connection. Cheap to create (HTTP makes one per session or, for stateless
 /// requests, per request): everything heavy is behind `Arc`s.
@@ -57,10 +75,11 @@ pub struct Session {
 impl Session {
     pub fn new(source: WorkspaceSource) -> Session {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         Session {
             source,
-            scope: Arc::default(),
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            scope: Arc::new(SessionScope::new(id)),
+            id,
         }
     }
 
@@ -76,21 +95,57 @@ impl Session {
                 )
             })
     }
+
+    /// The workspace of a request, once the servers it starts with are there.
+    async fn ready(
+        &self,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<Arc<Workspace>, ErrorData> {
+        let workspace = self.workspace(&context.extensions)?;
+        workspace.ready().await;
+        Ok(workspace)
+    }
+}
+
+/// The JSON-RPC error for a forwarded request that failed: a server's own error as it sent
+/// it; the gateway's reasons in words.
+fn protocol_error(error: Failure) -> ErrorData {
+    let error = match error {
+        Failure::Input(error) => return error,
+        Failure::Call(error) => error,
+    };
+    match error {
+        CallError::Upstream(crate::upstream::Error::Rejected { error, .. }) => error,
+        CallError::UnknownPrompt { .. } => ErrorData::invalid_params(error.to_string(), None),
+        CallError::UnknownResource { ref uri } => ErrorData::new(
+            rmcp::model::ErrorCode(RESOURCE_NOT_FOUND),
+            error.to_string(),
+            Some(serde_json::json!({ "uri": uri })),
+        ),
+        other => ErrorData::internal_error(crate::gateway::reply::chain(&other), None),
+    }
 }
 
 impl ServerHandler for Session {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(
-            ServerCapabilities::builder()
-                .enable_tools()
-                .enable_tool_list_changed()
-                .build(),
-        )
-        .with_server_info(Implementation::new(
-            "switchboard",
-            env!("CARGO_PKG_VERSION"),
-        ))
-        .with_instructions(INSTRUCTIONS)
+        let mut capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_tool_list_changed()
+            .enable_prompts()
+            .enable_prompts_list_changed()
+            .enable_resources()
+            .enable_resources_list_changed()
+            .enable_resources_subscribe()
+            .enable_completions()
+            .build();
+        // Deprecated by SEP-2577, still what 2025-era clients set levels with.
+        capabilities.logging = Some(rmcp::model::JsonObject::new());
+        ServerConfig::new(capabilities)
+            .with_server_info(Implementation::new(
+                "switchboard",
+                env!("CARGO_PKG_VERSION"),
+            ))
+            .with_instructions(INSTRUCTIONS)
     }
 
     async fn list_tools(
@@ -98,8 +153,7 @@ impl ServerHandler for Session {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let workspace = self.workspace(&context.extensions)?;
-        workspace.ready().await;
+        let workspace = self.ready(&context).await?;
         let mut tools = workspace.gateway().meta_tools().to_vec();
         tools.extend(workspace.tools());
         Ok(ListToolsResult::with_all_items(tools))
@@ -112,6 +166,7 @@ impl ServerHandler for Session {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let workspace = self.workspace(&context.extensions)?;
+        let caller = SessionCaller::of(&context);
         let work = async {
             workspace.ready().await;
             if let Some(meta) = MetaTool::parse(&request.name) {
@@ -119,12 +174,25 @@ impl ServerHandler for Session {
                     workspace: &workspace,
                     session: self.id,
                     peer: &context.peer,
+                    caller: &caller,
                 };
-                return CallToolResponse::Complete(meta.call(&cx, request.arguments).await);
+                return Ok(CallToolResponse::Complete(
+                    meta.call(&cx, request.arguments).await,
+                ));
             }
-            match workspace.call(&request.name, request.arguments).await {
-                Ok(response) => response,
-                Err(error) => CallToolResponse::Complete(tools::call_failure(&error)),
+            let forwarded = inputs::drive(&caller, request, |params| {
+                workspace.call_tool(params, Some(caller.clone()))
+            })
+            .await;
+            match forwarded {
+                Ok(response) => Ok(response),
+                Err(Failure::Call(
+                    error @ CallError::Upstream(crate::upstream::Error::Rejected { .. }),
+                )) => Err(protocol_error(Failure::Call(error))),
+                Err(Failure::Call(error)) => {
+                    Ok(CallToolResponse::Complete(tools::call_failure(&error)))
+                }
+                Err(Failure::Input(error)) => Err(error),
             }
         };
         // A panic below (ours or a library's) must not leave the client waiting forever: it
@@ -132,23 +200,135 @@ impl ServerHandler for Session {
         let work = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(work));
         // A cancelled request drops `work`, which cancels the upstream call in turn.
         tokio::select! {
-            response = work => response.map_err(|_| {
+            response = work => response.unwrap_or_else(|_| {
                 tracing::error!("a tool call panicked; answered with an internal error");
-                ErrorData::internal_error("the gateway failed while handling this call", None)
+                Err(ErrorData::internal_error("the gateway failed while handling this call", None))
             }),
             () = context.ct.cancelled() => Err(ErrorData::internal_error("the request was cancelled", None)),
         }
     }
 
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let workspace = self.ready(&context).await?;
+        Ok(ListPromptsResult::with_all_items(workspace.prompts()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let workspace = self.ready(&context).await?;
+        let caller = SessionCaller::of(&context);
+        inputs::drive(&caller, request, |params| {
+            workspace.get_prompt(params, Some(caller.clone()))
+        })
+        .await
+        .map_err(protocol_error)
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let workspace = self.ready(&context).await?;
+        Ok(ListResourcesResult::with_all_items(workspace.resources()))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let workspace = self.ready(&context).await?;
+        Ok(ListResourceTemplatesResult::with_all_items(
+            workspace.templates(),
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let workspace = self.ready(&context).await?;
+        let caller = SessionCaller::of(&context);
+        inputs::drive(&caller, request, |params| {
+            workspace.read_resource(params, Some(caller.clone()))
+        })
+        .await
+        .map_err(protocol_error)
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        let workspace = self.ready(&context).await?;
+        workspace
+            .complete(request)
+            .await
+            .map_err(|e| protocol_error(Failure::Call(e)))
+    }
+
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let workspace = self.ready(&context).await?;
+        workspace
+            .subscribe(self.id, &request.uri, true)
+            .await
+            .map_err(|e| protocol_error(Failure::Call(e)))
+    }
+
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let workspace = self.workspace(&context.extensions)?;
+        workspace
+            .subscribe(self.id, &request.uri, false)
+            .await
+            .map_err(|e| protocol_error(Failure::Call(e)))
+    }
+
+    #[allow(
+        deprecated,
+        reason = "logging/setLevel is deprecated by SEP-2577 but in use"
+    )]
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let workspace = self.workspace(&context.extensions)?;
+        workspace.set_level(self.id, request.level).await;
+        Ok(())
+    }
+
     /// Requests rmcp could not read as the method they name come here, along with unknown
-    /// methods: known methods with bad params get -32602 (invalid params), as JSON-RPC asks.
+    /// methods: known methods with bad params get -32602 (invalid params), as JSON-RPC asks;
+    /// methods 2026-07-28 removed are unknown to its clients (-32601).
     async fn on_custom_request(
         &self,
         request: rmcp::model::CustomRequest,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<rmcp::model::CustomResult, ErrorData> {
         let method = request.method.as_str();
-        if KNOWN_METHODS.contains(&method) {
+        let stateless = context
+            .protocol_version()
+            .is_some_and(|version| version >= ProtocolVersion::V_2026_07_28);
+        let known = METHODS.contains(&method) || (!stateless && LEGACY_METHODS.contains(&method));
+        if known {
             return Err(ErrorData::invalid_params(
                 format!("invalid params for `{method}`; see the MCP specification for its shape"),
                 None,
@@ -161,7 +341,7 @@ impl ServerHandler for Session {
         ))
     }
 
-    /// Protocol 2026-07-28 has no sessions: clients learn of tool-list changes by listening.
+    /// Protocol 2026-07-28 has no sessions: clients learn of changes by listening.
     fn accepted_subscription_filter(
         &self,
         requested: &SubscriptionFilter,
@@ -171,23 +351,7 @@ impl ServerHandler for Session {
 
     async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
         let workspace = self.workspace(&context.request_context().extensions)?;
-        let mut changes = workspace.subscribe();
-        let closing = workspace.closing();
-        loop {
-            tokio::select! {
-                () = context.cancelled() => return Ok(()),
-                // A revoked token's listener must not outlive its workspace.
-                () = closing.cancelled() => return Ok(()),
-                change = changes.recv() => match change {
-                    Ok(_) | Err(RecvError::Lagged(_)) => {
-                        if context.sink().notify_tool_list_changed().await.is_err() {
-                            return Ok(());
-                        }
-                    }
-                    Err(RecvError::Closed) => return Ok(()),
-                },
-            }
-        }
+        notify::listen(&workspace, context).await
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
@@ -196,29 +360,6 @@ impl ServerHandler for Session {
         };
         // The servers it starts with begin starting now; the first tools/list waits for them.
         workspace.start_preload();
-        let mut changes = workspace.subscribe();
-        let peer = context.peer;
-        let session = self.id;
-        let ended = self.scope.ended();
-        let count = workspace.gateway().metrics.session_opened();
-        // Forwards changes made by the workspace's other sessions; ends with the session.
-        tokio::spawn(async move {
-            let _count = count;
-            loop {
-                let change = tokio::select! {
-                    () = ended.cancelled() => break,
-                    change = changes.recv() => change,
-                };
-                match change {
-                    Ok(origin) if origin == session => continue,
-                    Ok(_) | Err(RecvError::Lagged(_)) => {
-                        if peer.notify_tool_list_changed().await.is_err() {
-                            break;
-                        }
-                    }
-                    Err(RecvError::Closed) => break,
-                }
-            }
-        });
+        notify::follow(&workspace, context.peer, self.id, self.scope.ended());
     }
 }

@@ -4,13 +4,17 @@
 //! containers are reached through `upstream/` and `runtime/`. Entry: [`Session`] in
 //! `handler.rs`; the meta-tools are one file each in `tools/`; protocol notes in `README.md`.
 
+mod caller;
 mod context;
 mod elicit;
 mod handler;
+mod inputs;
 mod launch;
+mod logging;
 mod mounts;
 mod naming;
 mod reply;
+mod routing;
 mod tools;
 mod workspace;
 mod workspaces;
@@ -20,5 +24,6 @@ pub use handler::Session;
 pub use launch::{unmet_needs, uses_secret};
 pub use naming::ExposedToolName;
 pub use reply::chain as error_chain;
-pub use workspace::{ConfigChange, ConfigError, PreloadFailure, ServerStatus, Workspace};
+pub use routing::Kinds;
+pub use workspace::{Change, ConfigChange, ConfigError, PreloadFailure, ServerStatus, Workspace};
 pub use workspaces::{Identity, SESSION_HEADER, WorkspaceSource, Workspaces};

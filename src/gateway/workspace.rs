@@ -1,27 +1,36 @@
-//! A workspace: the servers one client identity added, their config and the tool table.
+//! A workspace: the servers one client identity added, their config, and the routing tables
+//! of what they offer (`routing.rs`).
 //!
-//! Add, remove and restart are serialized by one async lock; reads (`tools/list`, routing a
-//! call) take a short synchronous lock and never wait for a container.
+//! Add, remove and restart are serialized by one async lock; reads (lists, routing a request)
+//! take a short synchronous lock and never wait for a container. Forwarding is in
+//! `workspace/forward.rs`, what servers send back in `workspace/relay.rs`, restarts and idle
+//! stops in `workspace/lifecycle.rs`, the servers a workspace starts with in
+//! `workspace/preload.rs`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock, Weak};
 
-use rmcp::model::{CallToolRequestParams, CallToolResponse, JsonObject, Tool};
+use rmcp::model::{JsonObject, Prompt, Resource, ResourceTemplate, Tool};
 use tokio::sync::broadcast;
 
 use crate::catalog::{CatalogEntry, ServerName};
 use crate::gateway::Gateway;
 use crate::gateway::launch::{self, LaunchError, LaunchSpec};
-use crate::gateway::naming::{self, ExposedToolName};
+use crate::gateway::naming::ExposedToolName;
+use crate::gateway::routing::{Kinds, Routes};
 use crate::store::{ConfigStore, SecretScope, SecretStore};
-use crate::upstream::{self, Upstream};
+use crate::upstream::{Offer, Upstream};
 
+mod forward;
 mod lifecycle;
+mod preload;
+mod relay;
+mod types;
 
-/// How long a request waits for the servers a workspace starts with (see [`Workspace::ready`]).
-const PRELOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+pub(crate) use types::{AddError, AddOutcome, AddedTool, CallError};
+pub use types::{Change, ConfigChange, ConfigError, PreloadFailure, ServerStatus};
 
-/// One client identity's servers and tools.
+/// One client identity's servers and what they offer.
 #[derive(Debug)]
 pub struct Workspace {
     /// Itself, for the tasks it starts (they must not keep it alive).
@@ -46,35 +55,20 @@ pub struct Workspace {
     /// Serializes add, remove and restart, which wait for containers.
     ops: tokio::sync::Mutex<()>,
     state: RwLock<State>,
-    /// Tool-list changes; the value is the session that caused it, which was told directly.
-    changes: broadcast::Sender<u64>,
+    changes: broadcast::Sender<Change>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
     servers: BTreeMap<ServerName, Added>,
-    routes: BTreeMap<ExposedToolName, Route>,
+    routes: Routes,
     config: HashMap<ServerName, JsonObject>,
     /// Servers it should have started with but could not, and why.
     preload_failures: Vec<PreloadFailure>,
-}
-
-/// One added server as an operator sees it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ServerStatus {
-    pub name: String,
-    /// Its container or remote connection is up (idle servers are stopped until called).
-    pub running: bool,
-    /// The container's id, for a server that runs in one.
-    pub container: Option<String>,
-    pub tools: Vec<String>,
-}
-
-/// A server the workspace was to start with that could not be added.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct PreloadFailure {
-    pub server: String,
-    pub reason: String,
+    /// Resource URI (as clients know it) -> the sessions subscribed to it.
+    subscriptions: HashMap<String, HashSet<u64>>,
+    /// The log level each session asked for (`logging/setLevel`).
+    log_levels: HashMap<u64, crate::gateway::logging::Level>,
 }
 
 #[derive(Debug)]
@@ -82,89 +76,8 @@ struct Added {
     /// `None` after the server died; the next call starts it again from `spec`.
     upstream: Option<Arc<Upstream>>,
     spec: LaunchSpec,
-    tools: Vec<ExposedToolName>,
-    /// The tools as the server listed them, to tell whether a restart changed them.
-    upstream_tools: Vec<Tool>,
-}
-
-#[derive(Debug, Clone)]
-struct Route {
-    server: ServerName,
-    upstream_name: String,
-    tool: Tool,
-}
-
-/// A tool registered by `mcp-add`.
-#[derive(Debug, Clone)]
-pub struct AddedTool {
-    pub exposed: ExposedToolName,
-    /// The name the server itself uses; differs from `exposed` after a collision.
-    pub original: String,
-    pub tool: Tool,
-}
-
-/// The result of `mcp-add`.
-#[derive(Debug)]
-pub struct AddOutcome {
-    pub tools: Vec<AddedTool>,
-    /// False when the server was already added and nothing changed.
-    pub newly_added: bool,
-}
-
-/// Why `mcp-add` failed; nothing was registered and no container is left.
-#[derive(Debug, thiserror::Error)]
-pub enum AddError {
-    #[error("there is no server named `{name}` in the catalog")]
-    Unknown {
-        name: String,
-        suggestions: Vec<String>,
-    },
-    #[error(transparent)]
-    Launch(#[from] LaunchError),
-    #[error("docker is not available")]
-    Docker(#[source] crate::runtime::Error),
-    #[error("this workspace was closed (its session ended or its token was revoked)")]
-    Closed,
-    #[error(transparent)]
-    Upstream(#[from] upstream::Error),
-}
-
-/// Why a forwarded tool call failed before or while reaching the server.
-#[derive(Debug, thiserror::Error)]
-pub enum CallError {
-    #[error("no added tool is named `{name}`")]
-    UnknownTool {
-        name: String,
-        available: Vec<String>,
-    },
-    #[error("`{server}` was removed while the call was being routed")]
-    Removed { server: ServerName },
-    #[error("restarting `{server}` failed")]
-    Restart {
-        server: ServerName,
-        #[source]
-        source: AddError,
-    },
-    #[error(transparent)]
-    Upstream(#[from] upstream::Error),
-}
-
-/// How [`Workspace::update_config`] combines new values with the current ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConfigChange {
-    /// Keys given replace those keys; others stay (`mcp-config-set`).
-    Merge,
-    /// The given object is the whole config (`PUT /admin/v1/.../config/SERVER`).
-    Replace,
-}
-
-/// Why a config change was not made; nothing was saved.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error(transparent)]
-    Invalid(crate::catalog::SettingsError),
-    #[error("the config is valid but could not be saved")]
-    Save(#[source] crate::store::Error),
+    /// What the server offers, as it listed it, to tell whether a restart changed it.
+    offer: Offer,
 }
 
 /// Where a workspace keeps its servers' config.
@@ -225,6 +138,9 @@ impl Workspace {
         home: ConfigHome,
         config: HashMap<ServerName, JsonObject>,
     ) -> Arc<Workspace> {
+        let reserved = crate::gateway::tools::NAMES
+            .iter()
+            .filter_map(|n| ExposedToolName::new(n));
         Arc::new_cyclic(|me| Workspace {
             me: me.clone(),
             id,
@@ -238,10 +154,14 @@ impl Workspace {
             config_home: home,
             ops: tokio::sync::Mutex::new(()),
             state: RwLock::new(State {
+                servers: BTreeMap::new(),
+                routes: Routes::new(reserved),
                 config,
-                ..State::default()
+                preload_failures: Vec::new(),
+                subscriptions: HashMap::new(),
+                log_levels: HashMap::new(),
             }),
-            changes: broadcast::channel(16).0,
+            changes: broadcast::channel(64).0,
         })
     }
 
@@ -279,22 +199,51 @@ impl Workspace {
         self.closing.clone()
     }
 
-    /// Listens for tool-list changes of this workspace.
-    pub fn subscribe(&self) -> broadcast::Receiver<u64> {
+    /// Listens for changes its sessions may need to hear of.
+    pub fn changes(&self) -> broadcast::Receiver<Change> {
         self.changes.subscribe()
     }
 
-    fn announce(&self, origin: u64) {
-        // No receiver just means no other session is listening.
-        let _ = self.changes.send(origin);
+    fn announce(&self, change: Change) {
+        // No receiver just means no session is listening.
+        let _ = self.changes.send(change);
+    }
+
+    fn announce_lists(&self, kinds: Kinds, origin: u64) {
+        if kinds.any() {
+            self.announce(Change::Lists { kinds, origin });
+        }
     }
 
     /// The added tools, under their exposed names.
     pub fn tools(&self) -> Vec<Tool> {
+        self.read().routes.tools().map(|r| r.item.clone()).collect()
+    }
+
+    /// The added servers' prompts, under their exposed names.
+    pub fn prompts(&self) -> Vec<Prompt> {
         self.read()
             .routes
-            .values()
-            .map(|r| r.tool.clone())
+            .prompts()
+            .map(|r| r.item.clone())
+            .collect()
+    }
+
+    /// The added servers' resources, under the URIs clients read them by.
+    pub fn resources(&self) -> Vec<Resource> {
+        self.read()
+            .routes
+            .resources()
+            .map(|r| r.item.clone())
+            .collect()
+    }
+
+    /// The added servers' resource templates, as they gave them.
+    pub fn templates(&self) -> Vec<ResourceTemplate> {
+        self.read()
+            .routes
+            .templates()
+            .map(|r| r.item.clone())
             .collect()
     }
 
@@ -313,18 +262,15 @@ impl Workspace {
 
     /// Exposed tool names of one added server, with their upstream names.
     pub fn tools_of(&self, server: &str) -> Vec<AddedTool> {
-        let state = self.read();
-        let Some(added) = state.servers.get(server) else {
-            return Vec::new();
-        };
-        added
-            .tools
-            .iter()
-            .filter_map(|name| state.routes.get(name).map(|r| (name, r)))
-            .map(|(name, route)| AddedTool {
-                exposed: name.clone(),
-                original: route.upstream_name.clone(),
-                tool: route.tool.clone(),
+        let server = ServerName::new(server.to_string());
+        self.read()
+            .routes
+            .tools_of(&server)
+            .map(|routed| AddedTool {
+                exposed: ExposedToolName::new(&routed.item.name)
+                    .expect("exposed tool names are valid by construction"),
+                original: routed.original.clone(),
+                tool: routed.item.clone(),
             })
             .collect()
     }
@@ -381,7 +327,7 @@ impl Workspace {
         Ok(config)
     }
 
-    /// Each added server, whether it runs right now, and its exposed tools.
+    /// Each added server, whether it runs right now, and what it exposes.
     pub fn status(&self) -> Vec<ServerStatus> {
         let state = self.read();
         state
@@ -395,7 +341,13 @@ impl Workspace {
                     .as_ref()
                     .and_then(|u| u.container())
                     .map(str::to_string),
-                tools: added.tools.iter().map(ToString::to_string).collect(),
+                tools: state
+                    .routes
+                    .tools_of(name)
+                    .map(|r| r.item.name.to_string())
+                    .collect(),
+                prompts: added.offer.prompts.len(),
+                resources: added.offer.resources.len() + added.offer.templates.len(),
             })
             .collect()
     }
@@ -411,81 +363,23 @@ impl Workspace {
             .count()
     }
 
-    /// Starts adding the servers this workspace starts with (once: the gateway's `--server`s,
-    /// then those of its owner's profile) and waits until they are added, for at most
-    /// [`PRELOAD_WAIT`]: a server whose image is still pulling joins later, announced with
-    /// `list_changed`, rather than holding up a client's first `tools/list` past its timeout.
-    /// One that cannot be added is left out (see [`Self::preload_failures`]).
-    pub async fn ready(&self) {
-        let mut done = self.preloaded.subscribe();
-        if *done.borrow() {
-            return;
-        }
-        self.start_preload();
-        if tokio::time::timeout(PRELOAD_WAIT, done.wait_for(|d| *d))
-            .await
-            .is_err()
-        {
-            tracing::info!(workspace = %self.id, "servers this workspace starts with are still starting; they follow with list_changed");
-        }
-    }
-
-    /// Adds the servers it starts with in a task of its own (once), so that no waiter giving
-    /// up stops them halfway.
-    pub fn start_preload(&self) {
-        use std::sync::atomic::Ordering;
-        if self.preload_started.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let Some(me) = self.me.upgrade() else {
-            return;
-        };
-        tokio::spawn(async move {
-            me.preload().await;
-            me.preloaded.send_replace(true);
-        });
-    }
-
-    async fn preload(&self) {
-        let mut names = self.gateway.settings.preload.clone();
-        match self.gateway.home.profile(&self.owner).load() {
-            Ok(profile) => names.extend(profile.servers),
-            Err(error) => {
-                tracing::warn!(workspace = %self.id, error = %error, "cannot read the workspace's profile")
-            }
-        }
-        let mut seen = HashSet::new();
-        for name in names.into_iter().filter(|n| seen.insert(n.clone())) {
-            if let Err(error) = self.add(&name, 0).await {
-                let reason = crate::gateway::reply::chain(&error);
-                tracing::warn!(workspace = %self.id, server = name, reason, "a server this workspace starts with could not be added");
-                self.write().preload_failures.push(PreloadFailure {
-                    server: name,
-                    reason,
-                });
-            }
-        }
-    }
-
-    /// The servers this workspace should have started with but could not, and why.
-    pub fn preload_failures(&self) -> Vec<PreloadFailure> {
-        self.read().preload_failures.clone()
-    }
-
     fn is_closed(&self) -> bool {
         self.closed.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    /// Starts `name` and registers its tools; `origin` is the asking session.
+    /// Starts `name` and routes what it offers; `origin` is the asking session.
     pub async fn add(&self, name: &str, origin: u64) -> Result<AddOutcome, AddError> {
         let started = std::time::Instant::now();
         let _op = self.ops.lock().await;
         if self.is_closed() {
             return Err(AddError::Closed);
         }
-        if self.is_added(name) {
+        if let Some(offer) = self.read().servers.get(name).map(|a| a.offer.clone()) {
             return Ok(AddOutcome {
                 tools: self.tools_of(name),
+                prompts: offer.prompts.len(),
+                resources: offer.resources.len(),
+                templates: offer.templates.len(),
                 newly_added: false,
             });
         }
@@ -497,25 +391,37 @@ impl Workspace {
         };
         let spec = self.spec_for(entry)?;
         let upstream = self.start(&entry.name, &spec).await?;
+        let offer = upstream.offer().clone();
         let tools = {
             let mut state = self.write();
-            let tools = register(&mut state, &entry.name, upstream.tools());
+            let tools = state.routes.register(&entry.name, &offer);
             state.servers.insert(
                 entry.name.clone(),
                 Added {
-                    tools: tools.iter().map(|t| t.exposed.clone()).collect(),
-                    upstream_tools: upstream.tools().to_vec(),
                     upstream: Some(upstream),
                     spec,
+                    offer: offer.clone(),
                 },
             );
             tools
         };
-        tracing::info!(server = name, workspace = %self.id, tools = tools.len(), "server added");
+        let tools: Vec<AddedTool> = tools
+            .into_iter()
+            .map(|routed| AddedTool {
+                exposed: ExposedToolName::new(&routed.item.name)
+                    .expect("exposed tool names are valid by construction"),
+                original: routed.original,
+                tool: routed.item,
+            })
+            .collect();
+        tracing::info!(server = name, workspace = %self.id, tools = tools.len(), prompts = offer.prompts.len(), resources = offer.resources.len(), "server added");
         self.gateway.metrics.added(started.elapsed());
-        self.announce(origin);
+        self.announce_lists(Kinds::of(&offer), origin);
         Ok(AddOutcome {
             tools,
+            prompts: offer.prompts.len(),
+            resources: offer.resources.len(),
+            templates: offer.templates.len(),
             newly_added: true,
         })
     }
@@ -532,77 +438,28 @@ impl Workspace {
         )
     }
 
+    /// Starts `server` from `spec` with a relay back to this workspace, and tells it the log
+    /// level the workspace's sessions asked for.
     async fn start(
         &self,
         server: &ServerName,
         spec: &LaunchSpec,
     ) -> Result<Arc<Upstream>, AddError> {
         let timeout = self.gateway.settings.start_timeout;
+        let (relay, changes) = relay::ServerRelay::new(self.me.clone(), server.clone());
         let upstream = match spec {
             LaunchSpec::Container(spec) => {
                 let docker = self.gateway.docker().await.map_err(AddError::Docker)?;
-                Upstream::start(docker, server.clone(), spec, timeout).await?
+                Upstream::start(docker, server.clone(), spec, timeout, relay).await?
             }
             LaunchSpec::Remote(endpoint) => {
-                Upstream::connect(server.clone(), endpoint, timeout).await?
+                Upstream::connect(server.clone(), endpoint, timeout, relay).await?
             }
         };
         let upstream = Arc::new(upstream);
-        self.follow_tool_changes(server, &upstream);
+        relay::follow(self.me.clone(), server.clone(), &upstream, changes);
+        self.pass_log_level(&upstream).await;
         Ok(upstream)
-    }
-
-    /// Re-lists `upstream`'s tools each time it says they changed, for as long as it is
-    /// connected; the task holds neither the workspace nor the upstream alive.
-    fn follow_tool_changes(&self, server: &ServerName, upstream: &Arc<Upstream>) {
-        let Some(mut changes) = upstream.take_tool_changes() else {
-            return;
-        };
-        let (me, weak_upstream, server) =
-            (self.me.clone(), Arc::downgrade(upstream), server.clone());
-        tokio::spawn(async move {
-            while changes.next().await {
-                let (Some(workspace), Some(upstream)) = (me.upgrade(), weak_upstream.upgrade())
-                else {
-                    return;
-                };
-                workspace.refresh_tools(&server, &upstream).await;
-            }
-        });
-    }
-
-    /// Takes in a server's new tool list: its routes are replaced and every session is told,
-    /// unless the list is the same or `upstream` is no longer the server's connection.
-    ///
-    /// It takes no `ops` lock (a slow server must not hold up add and remove): a connection
-    /// replaced meanwhile fails the identity check below.
-    async fn refresh_tools(&self, server: &ServerName, upstream: &Arc<Upstream>) {
-        let limit = self.gateway.settings.start_timeout;
-        let tools = match tokio::time::timeout(limit, upstream.list_tools()).await {
-            Ok(Ok(tools)) => tools,
-            Ok(Err(error)) => {
-                tracing::warn!(server = %server, error = %error, "cannot re-list tools after a change");
-                return;
-            }
-            Err(_) => {
-                tracing::warn!(server = %server, "re-listing tools after a change timed out");
-                return;
-            }
-        };
-        let changed = {
-            let mut state = self.write();
-            let current = state.servers.get(server).and_then(|a| a.upstream.as_ref());
-            if !current.is_some_and(|u| Arc::ptr_eq(u, upstream)) {
-                return;
-            }
-            retool(&mut state, server, &tools)
-        };
-        if !changed {
-            return;
-        }
-        tracing::info!(server = %server, workspace = %self.id, "server changed its tools");
-        // No session caused it, so every session is told.
-        self.announce(0);
     }
 
     /// Catalog names close to a name that is not in it.
@@ -613,124 +470,27 @@ impl Workspace {
             .collect()
     }
 
-    /// Unregisters `name`'s tools and removes its container; `None` if it was not added.
-    pub async fn remove(&self, name: &str, origin: u64) -> Option<Vec<ExposedToolName>> {
+    /// Unroutes `name`'s offer and removes its container; returns its exposed tools and the
+    /// kinds it offered, or `None` if it was not added.
+    pub async fn remove(&self, name: &str, origin: u64) -> Option<(Vec<ExposedToolName>, Kinds)> {
         let _op = self.ops.lock().await;
-        let added = {
+        let server = ServerName::new(name.to_string());
+        let (added, tools, kinds) = {
             let mut state = self.write();
+            let tools: Vec<ExposedToolName> = state
+                .routes
+                .tools_of(&server)
+                .filter_map(|r| ExposedToolName::new(&r.item.name))
+                .collect();
             let added = state.servers.remove(name)?;
-            for tool in &added.tools {
-                state.routes.remove(tool);
-            }
-            added
+            let kinds = state.routes.unregister(&server);
+            (added, tools, kinds)
         };
         if let Some(upstream) = &added.upstream {
             self.shutdown_upstream(upstream).await;
         }
         tracing::info!(server = name, workspace = %self.id, "server removed");
-        self.announce(origin);
-        Some(added.tools)
+        self.announce_lists(kinds, origin);
+        Some((tools, kinds))
     }
-
-    /// Forwards a call to the tool exposed as `exposed`, restarting its server if it died.
-    pub async fn call(
-        &self,
-        exposed: &str,
-        arguments: Option<JsonObject>,
-    ) -> Result<CallToolResponse, CallError> {
-        let (server, upstream_name, upstream, mut in_flight) = {
-            let state = self.read();
-            let route = ExposedToolName::new(exposed).and_then(|n| state.routes.get(&n));
-            let Some(route) = route else {
-                return Err(CallError::UnknownTool {
-                    name: exposed.to_string(),
-                    available: state.routes.keys().map(ToString::to_string).collect(),
-                });
-            };
-            let upstream = state
-                .servers
-                .get(&route.server)
-                .and_then(|a| a.upstream.clone());
-            // Taken under the lock: the idle sweep checks it under the same lock.
-            let in_flight = upstream.as_ref().map(|u| u.begin());
-            (
-                route.server.clone(),
-                route.upstream_name.clone(),
-                upstream,
-                in_flight,
-            )
-        };
-        let upstream = match upstream {
-            Some(upstream) if !upstream.is_closed() => upstream,
-            stale => {
-                let upstream = self.restart(&server, stale).await?;
-                in_flight = Some(upstream.begin());
-                upstream
-            }
-        };
-        let _in_flight = in_flight;
-        let mut params = CallToolRequestParams::new(upstream_name);
-        params.arguments = arguments;
-        let outcome = upstream.call(params).await;
-        let ok = matches!(&outcome, Ok(CallToolResponse::Complete(r)) if r.is_error != Some(true));
-        self.gateway.metrics.tool_call(server.as_str(), ok);
-        match outcome {
-            Err(error @ upstream::Error::Closed { .. }) => {
-                self.forget(&server, &upstream).await;
-                Err(CallError::Upstream(error))
-            }
-            other => other.map_err(CallError::Upstream),
-        }
-    }
-}
-
-/// Replaces `server`'s routes with `tools` if they differ from what it listed before; true if
-/// they did (and sessions should be told).
-fn retool(state: &mut State, server: &ServerName, tools: &[Tool]) -> bool {
-    let Some(old) = state
-        .servers
-        .get(server)
-        .filter(|a| a.upstream_tools != tools)
-        .map(|a| a.tools.clone())
-    else {
-        return false;
-    };
-    for tool in &old {
-        state.routes.remove(tool);
-    }
-    let exposed = register(state, server, tools);
-    if let Some(added) = state.servers.get_mut(server) {
-        added.tools = exposed.into_iter().map(|t| t.exposed).collect();
-        added.upstream_tools = tools.to_vec();
-    }
-    true
-}
-
-/// Adds routes for every tool in `tools`, under names free in this workspace.
-fn register(state: &mut State, server: &ServerName, tools: &[Tool]) -> Vec<AddedTool> {
-    let mut taken: HashSet<ExposedToolName> = state.routes.keys().cloned().collect();
-    taken.extend(
-        crate::gateway::tools::NAMES
-            .iter()
-            .filter_map(|n| ExposedToolName::new(n)),
-    );
-    let mut added = Vec::new();
-    for tool in tools {
-        let exposed = naming::expose(server.as_str(), &tool.name, &taken);
-        taken.insert(exposed.clone());
-        let mut exposed_tool = tool.clone();
-        exposed_tool.name = exposed.to_string().into();
-        let route = Route {
-            server: server.clone(),
-            upstream_name: tool.name.to_string(),
-            tool: exposed_tool.clone(),
-        };
-        state.routes.insert(exposed.clone(), route);
-        added.push(AddedTool {
-            exposed,
-            original: tool.name.to_string(),
-            tool: exposed_tool,
-        });
-    }
-    added
 }

@@ -28,24 +28,45 @@ pub enum WorkspaceSource {
 /// What lives exactly as long as one session: rmcp drops the session's handler when the
 /// session ends, and with it this scope, which then closes the workspace the session opened for
 /// itself (stopping its containers) and ends the session's background tasks.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SessionScope {
+    /// The session, as workspaces know it.
+    session: u64,
     /// The session's own workspace once its first request opened it (`None` inside if its
     /// identity was retired by then).
     opened: OnceLock<Option<(Arc<Workspaces>, Arc<Workspace>)>>,
+    /// The workspace its requests went to, which keeps what the session asked for (resource
+    /// subscriptions, a log level) until it ends.
+    joined: OnceLock<std::sync::Weak<Workspace>>,
     ended: tokio_util::sync::CancellationToken,
 }
 
 impl SessionScope {
+    pub fn new(session: u64) -> SessionScope {
+        SessionScope {
+            session,
+            opened: OnceLock::new(),
+            joined: OnceLock::new(),
+            ended: tokio_util::sync::CancellationToken::new(),
+        }
+    }
+
     /// Cancelled when the session ends.
     pub fn ended(&self) -> tokio_util::sync::CancellationToken {
         self.ended.clone()
+    }
+
+    fn join(&self, workspace: &Arc<Workspace>) {
+        let _ = self.joined.set(Arc::downgrade(workspace));
     }
 }
 
 impl Drop for SessionScope {
     fn drop(&mut self) {
         self.ended.cancel();
+        if let Some(workspace) = self.joined.get().and_then(std::sync::Weak::upgrade) {
+            workspace.leave(self.session);
+        }
         if let Some(Some((workspaces, workspace))) = self.opened.take() {
             workspaces.close(workspace);
         }
@@ -209,6 +230,17 @@ impl WorkspaceSource {
     /// HTTP request carries no identity (the auth layer always sets one, so this means a
     /// wiring bug) or its identity was retired a moment ago.
     pub fn resolve(
+        &self,
+        extensions: &Extensions,
+        scope: &SessionScope,
+        session: u64,
+    ) -> Option<Arc<Workspace>> {
+        let workspace = self.pick(extensions, scope, session)?;
+        scope.join(&workspace);
+        Some(workspace)
+    }
+
+    fn pick(
         &self,
         extensions: &Extensions,
         scope: &SessionScope,

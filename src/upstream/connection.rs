@@ -1,5 +1,9 @@
 //! One upstream server: the rmcp client over its container's stdio (or over streamable HTTP to a
-//! remote server), and its tools.
+//! remote server), what it offers, and the requests forwarded to it.
+#![allow(
+    deprecated,
+    reason = "sampling, roots and logging are deprecated by SEP-2577 but 2025-era servers and clients use them"
+)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -7,15 +11,19 @@ use std::time::{Duration, Instant};
 
 use rmcp::ServiceExt;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, ClientCapabilities, ClientConfig, Implementation, Tool,
+    CallToolRequest, CallToolRequestParams, CallToolResponse, ClientRequest, CompleteRequestParams,
+    CompleteResult, GetPromptRequest, GetPromptRequestParams, GetPromptResponse, LoggingLevel,
+    ProgressToken, ReadResourceRequest, ReadResourceRequestParams, ReadResourceResponse,
+    RequestMetaObject, ServerCapabilities, ServerResult,
 };
-use rmcp::service::{
-    ClientInitializeError, NotificationContext, RoleClient, RunningService, ServiceError,
-};
+use rmcp::service::{ClientInitializeError, RoleClient, RunningService, ServiceError};
 
 use crate::catalog::ServerName;
 use crate::runtime::{ContainerSpec, Docker, StderrTail};
+use crate::upstream::calls::Calls;
 use crate::upstream::error::root_cause;
+use crate::upstream::listener::Listener;
+use crate::upstream::relay::{Caller, Offer, Relay};
 use crate::upstream::remote::Transport;
 use crate::upstream::{Endpoint, Error, sse};
 
@@ -24,11 +32,13 @@ pub struct Upstream {
     server: ServerName,
     link: Link,
     client: RunningService<RoleClient, Listener>,
-    /// The server's `tools/list_changed` notifications, until someone takes them.
-    tool_changes: Mutex<Option<ToolChanges>>,
+    /// The requests in flight and their clients (shared with the listener).
+    calls: Arc<Calls>,
     /// Secret values given to the server, scrubbed from anything it prints before anyone sees it.
     secrets: Vec<String>,
-    tools: Vec<Tool>,
+    capabilities: ServerCapabilities,
+    /// What it offered at start-up.
+    offer: Offer,
     /// Calls under way, and when the last one ended: an idle server may be stopped.
     activity: Arc<Activity>,
 }
@@ -78,6 +88,7 @@ impl Upstream {
         server: ServerName,
         spec: &ContainerSpec,
         start_timeout: Duration,
+        relay: Arc<dyn Relay>,
     ) -> Result<Upstream, Error> {
         let running = docker.start(spec).await.map_err(|source| Error::Runtime {
             server: server.clone(),
@@ -92,12 +103,13 @@ impl Upstream {
             &server,
             (running.stdout, running.stdin),
             start_timeout,
+            relay,
             |e| init_error(&server, &link.output(&secrets), e),
             |e| call_error(&server, &link.output(&secrets), e),
         )
         .await;
         match opened {
-            Ok((client, tools)) => Ok(Upstream::new(server, link, client, secrets, tools)),
+            Ok(opened) => Ok(Upstream::new(server, link, opened, secrets)),
             Err(error) => {
                 docker.remove(&running.id).await;
                 Err(error)
@@ -111,6 +123,7 @@ impl Upstream {
         server: ServerName,
         endpoint: &Endpoint,
         start_timeout: Duration,
+        relay: Arc<dyn Relay>,
     ) -> Result<Upstream, Error> {
         let secrets = endpoint.secret_values();
         let unreachable = |reason: String| Error::Unreachable {
@@ -124,10 +137,18 @@ impl Upstream {
             other => unreachable(root_cause(other)),
         };
         let list_failed = |e: ServiceError| unreachable(root_cause(&e));
-        let (client, tools) = match endpoint.transport {
+        let opened = match endpoint.transport {
             Transport::StreamableHttp => {
                 let transport = endpoint.streamable_http().map_err(unreachable)?;
-                open(&server, transport, start_timeout, init_failed, list_failed).await?
+                open(
+                    &server,
+                    transport,
+                    start_timeout,
+                    relay,
+                    init_failed,
+                    list_failed,
+                )
+                .await?
             }
             Transport::Sse => {
                 let headers = endpoint.header_map().map_err(unreachable)?;
@@ -139,29 +160,32 @@ impl Upstream {
                             seconds: start_timeout.as_secs(),
                         })?
                         .map_err(unreachable)?;
-                open(&server, stream, start_timeout, init_failed, list_failed).await?
+                open(
+                    &server,
+                    stream,
+                    start_timeout,
+                    relay,
+                    init_failed,
+                    list_failed,
+                )
+                .await?
             }
         };
         let link = Link::Remote {
             url: endpoint.url.clone(),
         };
-        Ok(Upstream::new(server, link, client, secrets, tools))
+        Ok(Upstream::new(server, link, opened, secrets))
     }
 
-    fn new(
-        server: ServerName,
-        link: Link,
-        (client, changes): (RunningService<RoleClient, Listener>, ToolChanges),
-        secrets: Vec<String>,
-        tools: Vec<Tool>,
-    ) -> Upstream {
+    fn new(server: ServerName, link: Link, opened: Opened, secrets: Vec<String>) -> Upstream {
         Upstream {
             server,
             link,
-            client,
-            tool_changes: Mutex::new(Some(changes)),
+            client: opened.client,
+            calls: opened.calls,
             secrets,
-            tools,
+            capabilities: opened.capabilities,
+            offer: opened.offer,
             activity: Arc::new(Activity {
                 in_flight: AtomicUsize::new(0),
                 last_used: Mutex::new(Instant::now()),
@@ -169,25 +193,25 @@ impl Upstream {
         }
     }
 
-    /// The server's tool-list change notifications; `None` after the first call.
-    pub fn take_tool_changes(&self) -> Option<ToolChanges> {
-        self.tool_changes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-    }
-
-    /// Asks the server for its tools again (after it said they changed).
-    pub async fn list_tools(&self) -> Result<Vec<Tool>, Error> {
-        self.client
-            .list_all_tools()
+    /// Asks the server again for everything it offers (after it said some of it changed).
+    pub async fn list_offer(&self) -> Result<Offer, Error> {
+        list_offer(&self.client, &self.capabilities)
             .await
-            .map_err(|e| call_error(&self.server, &self.link.output(&self.secrets), e))
+            .map_err(|e| self.call_error(e))
     }
 
-    /// The tools the server listed at start-up, with their upstream names.
-    pub fn tools(&self) -> &[Tool] {
-        &self.tools
+    /// What the server offered at start-up, with its own names.
+    pub fn offer(&self) -> &Offer {
+        &self.offer
+    }
+
+    /// What the server said it supports.
+    pub fn capabilities(&self) -> &ServerCapabilities {
+        &self.capabilities
+    }
+
+    fn call_error(&self, error: ServiceError) -> Error {
+        call_error(&self.server, &self.link.output(&self.secrets), error)
     }
 
     /// Counts a call as under way until the guard drops; take it before letting go of any
@@ -216,14 +240,153 @@ impl Upstream {
         self.client.peer().is_transport_closed()
     }
 
-    /// Forwards one `tools/call`; the result comes back exactly as the server sent it.
-    /// Dropping the future sends `notifications/cancelled` upstream.
-    pub async fn call(&self, params: CallToolRequestParams) -> Result<CallToolResponse, Error> {
+    /// Forwards one `tools/call`; the result comes back exactly as the server sent it (an
+    /// input-required result included). Dropping the future sends `notifications/cancelled`.
+    pub async fn call_tool(
+        &self,
+        mut params: CallToolRequestParams,
+        caller: Option<Arc<dyn Caller>>,
+    ) -> Result<CallToolResponse, Error> {
+        let progress = own_hop(&mut params.meta);
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+        match self.send(request, caller, progress).await? {
+            ServerResult::CallToolResult(result) => Ok(CallToolResponse::Complete(result)),
+            ServerResult::InputRequiredResult(result) => {
+                Ok(CallToolResponse::InputRequired(result))
+            }
+            ServerResult::CreateTaskResult(result) => Ok(CallToolResponse::Task(result)),
+            other => Err(self.unexpected("tools/call", &other)),
+        }
+    }
+
+    /// Forwards one `prompts/get`, as [`Self::call_tool`] does.
+    pub async fn get_prompt(
+        &self,
+        mut params: GetPromptRequestParams,
+        caller: Option<Arc<dyn Caller>>,
+    ) -> Result<GetPromptResponse, Error> {
+        let progress = own_hop(&mut params.meta);
+        let request = ClientRequest::GetPromptRequest(GetPromptRequest::new(params));
+        match self.send(request, caller, progress).await? {
+            ServerResult::GetPromptResult(result) => Ok(GetPromptResponse::Complete(result)),
+            ServerResult::InputRequiredResult(result) => {
+                Ok(GetPromptResponse::InputRequired(result))
+            }
+            other => Err(self.unexpected("prompts/get", &other)),
+        }
+    }
+
+    /// Forwards one `resources/read`, as [`Self::call_tool`] does.
+    pub async fn read_resource(
+        &self,
+        mut params: ReadResourceRequestParams,
+        caller: Option<Arc<dyn Caller>>,
+    ) -> Result<ReadResourceResponse, Error> {
+        let progress = own_hop(&mut params.meta);
+        let request = ClientRequest::ReadResourceRequest(ReadResourceRequest::new(params));
+        match self.send(request, caller, progress).await? {
+            ServerResult::ReadResourceResult(result) => Ok(ReadResourceResponse::Complete(result)),
+            ServerResult::InputRequiredResult(result) => {
+                Ok(ReadResourceResponse::InputRequired(result))
+            }
+            other => Err(self.unexpected("resources/read", &other)),
+        }
+    }
+
+    /// Forwards one `completion/complete`.
+    pub async fn complete(
+        &self,
+        mut params: CompleteRequestParams,
+    ) -> Result<CompleteResult, Error> {
+        own_hop(&mut params.meta);
         self.client
             .peer()
-            .call_tool_once(params)
+            .complete(params)
             .await
-            .map_err(|e| call_error(&self.server, &self.link.output(&self.secrets), e))
+            .map_err(|e| self.call_error(e))
+    }
+
+    /// Subscribes to (or, with `on` false, unsubscribes from) updates of resource `uri`.
+    #[allow(
+        deprecated,
+        reason = "resources/subscribe is how 2025-era servers offer updates"
+    )]
+    pub async fn subscribe(&self, uri: &str, on: bool) -> Result<(), Error> {
+        let peer = self.client.peer();
+        let outcome = if on {
+            peer.subscribe(rmcp::model::SubscribeRequestParams::new(uri))
+                .await
+        } else {
+            peer.unsubscribe(rmcp::model::UnsubscribeRequestParams::new(uri))
+                .await
+        };
+        outcome.map_err(|e| self.call_error(e))
+    }
+
+    /// Asks the server to send log lines from `level` up (if it sends any at all).
+    #[allow(
+        deprecated,
+        reason = "logging/setLevel is how 2025-era servers are told"
+    )]
+    pub async fn set_level(&self, level: LoggingLevel) -> Result<(), Error> {
+        if self.capabilities.logging.is_none() {
+            return Ok(());
+        }
+        self.client
+            .peer()
+            .set_level(rmcp::model::SetLevelRequestParams::new(level))
+            .await
+            .map_err(|e| self.call_error(e))
+    }
+
+    /// Sends `request` on behalf of `caller`, whose progress token (if it gave one) receives
+    /// the server's progress; cancels it upstream if the future is dropped first.
+    async fn send(
+        &self,
+        request: ClientRequest,
+        caller: Option<Arc<dyn Caller>>,
+        progress: Option<ProgressToken>,
+    ) -> Result<ServerResult, Error> {
+        let peer = self.client.peer();
+        let options = rmcp::service::PeerRequestOptions::no_options();
+        let mut registered = caller.map(|caller| self.calls.register(caller));
+        let handle = match (registered.as_mut(), progress) {
+            (Some(registered), Some(theirs)) => {
+                let mut routes = self.calls.progress_routes().await;
+                let handle = peer
+                    .send_request_with_option(request, options)
+                    .await
+                    .map_err(|e| self.call_error(e))?;
+                registered.map_progress(&mut routes, handle.progress_token.clone(), theirs);
+                handle
+            }
+            _ => peer
+                .send_request_with_option(request, options)
+                .await
+                .map_err(|e| self.call_error(e))?,
+        };
+        let abandon = Abandon {
+            peer: Some(peer.clone()),
+            id: handle.id.clone(),
+        };
+        let outcome = handle.await_response().await;
+        abandon.disarm();
+        drop(registered);
+        outcome.map_err(|e| self.call_error(e))
+    }
+
+    fn unexpected(&self, method: &str, result: &ServerResult) -> Error {
+        let kind = serde_json::to_value(result)
+            .ok()
+            .and_then(|v| {
+                v.as_object()
+                    .map(|o| o.keys().cloned().collect::<Vec<_>>().join(", "))
+            })
+            .unwrap_or_default();
+        Error::Protocol {
+            server: self.server.clone(),
+            reason: format!("answered {method} with an unexpected result (fields: {kind})"),
+        }
     }
 
     /// The container it runs in; `None` for a remote server.
@@ -253,33 +416,48 @@ impl Link {
     }
 }
 
-/// Runs `initialize` and `tools/list` over `transport` within `start_timeout`.
+/// A handshake's outcome: the client, its request registry, and what the server offers.
+struct Opened {
+    client: RunningService<RoleClient, Listener>,
+    calls: Arc<Calls>,
+    capabilities: ServerCapabilities,
+    offer: Offer,
+}
+
+/// Runs `initialize` and lists what the server offers over `transport`, within
+/// `start_timeout`.
 async fn open<T, E, A>(
     server: &ServerName,
     transport: T,
     start_timeout: Duration,
+    relay: Arc<dyn Relay>,
     init_failed: impl FnOnce(ClientInitializeError) -> Error,
     list_failed: impl FnOnce(ServiceError) -> Error,
-) -> Result<
-    (
-        (RunningService<RoleClient, Listener>, ToolChanges),
-        Vec<Tool>,
-    ),
-    Error,
->
+) -> Result<Opened, Error>
 where
     T: rmcp::transport::IntoTransport<RoleClient, E, A> + 'static,
     E: std::error::Error + Send + Sync + 'static,
 {
     let handshake = async {
-        let (sender, changes) = tokio::sync::mpsc::channel(1);
+        let calls = Arc::new(Calls::default());
         let listener = Listener {
-            info: client_config(),
-            changes: sender,
+            relay,
+            calls: calls.clone(),
         };
         let client = listener.serve(transport).await.map_err(init_failed)?;
-        let tools = client.list_all_tools().await.map_err(list_failed)?;
-        Ok::<_, Error>(((client, ToolChanges(changes)), tools))
+        let capabilities = client
+            .peer_info()
+            .map(|info| info.capabilities.clone())
+            .unwrap_or_default();
+        let offer = list_offer(&client, &capabilities)
+            .await
+            .map_err(list_failed)?;
+        Ok::<_, Error>(Opened {
+            client,
+            calls,
+            capabilities,
+            offer,
+        })
     };
     match tokio::time::timeout(start_timeout, handshake).await {
         Ok(outcome) => outcome,
@@ -290,39 +468,67 @@ where
     }
 }
 
-/// Our side of the MCP session with a server: who we are, and its tool-list changes passed on.
-struct Listener {
-    info: ClientConfig,
-    changes: tokio::sync::mpsc::Sender<()>,
+/// Everything the server offers, asking only for the kinds it says it has.
+async fn list_offer(
+    client: &RunningService<RoleClient, Listener>,
+    capabilities: &ServerCapabilities,
+) -> Result<Offer, ServiceError> {
+    let mut offer = Offer {
+        tools: client.list_all_tools().await?,
+        ..Offer::default()
+    };
+    if capabilities.prompts.is_some() {
+        offer.prompts = client.list_all_prompts().await?;
+    }
+    if capabilities.resources.is_some() {
+        offer.resources = client.list_all_resources().await?;
+        offer.templates = client.list_all_resource_templates().await?;
+    }
+    Ok(offer)
 }
 
-impl rmcp::ClientHandler for Listener {
-    fn get_info(&self) -> ClientConfig {
-        self.info.clone()
+/// Keeps from a client's request `_meta` what describes the request itself, not the client's
+/// hop to us (`io.modelcontextprotocol/*` protocol and capability keys, which rmcp sets for
+/// our hop), and takes out the progress token (rmcp gives each request its own), returning it.
+fn own_hop(meta: &mut Option<RequestMetaObject>) -> Option<ProgressToken> {
+    let object = meta.as_mut()?;
+    let token = object.get_progress_token();
+    object.remove("progressToken");
+    object.retain(|key, _| !key.starts_with("io.modelcontextprotocol/"));
+    if object.is_empty() {
+        *meta = None;
     }
+    token
+}
 
-    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
-        // Full means a re-list is already pending, which will see this change too.
-        let _ = self.changes.try_send(());
+/// Cancels a request upstream when dropped before [`Abandon::disarm`]: the client gave up.
+struct Abandon {
+    peer: Option<rmcp::service::Peer<RoleClient>>,
+    id: rmcp::model::RequestId,
+}
+
+impl Abandon {
+    fn disarm(mut self) {
+        self.peer = None;
     }
 }
 
-/// Fires when the server says its tools changed; ends (`None`) when the connection does.
-#[derive(Debug)]
-pub struct ToolChanges(tokio::sync::mpsc::Receiver<()>);
-
-impl ToolChanges {
-    /// Waits for the next change; `false` once the connection is gone.
-    pub async fn next(&mut self) -> bool {
-        self.0.recv().await.is_some()
+impl Drop for Abandon {
+    fn drop(&mut self) {
+        let Some(peer) = self.peer.take() else {
+            return;
+        };
+        let id = self.id.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let cancelled = rmcp::model::CancelledNotificationParam::new(
+                    Some(id),
+                    Some("the client cancelled the request".to_string()),
+                );
+                let _ = peer.notify_cancelled(cancelled).await;
+            });
+        }
     }
-}
-
-fn client_config() -> ClientConfig {
-    ClientConfig::new(
-        ClientCapabilities::default(),
-        Implementation::new("switchboard", env!("CARGO_PKG_VERSION")),
-    )
 }
 
 fn init_error(server: &ServerName, stderr: &str, error: ClientInitializeError) -> Error {
@@ -344,9 +550,9 @@ fn call_error(server: &ServerName, stderr: &str, error: ServiceError) -> Error {
             server: server.clone(),
             stderr: stderr.to_string(),
         },
-        ServiceError::McpError(data) => Error::Protocol {
+        ServiceError::McpError(error) => Error::Rejected {
             server: server.clone(),
-            reason: data.message.to_string(),
+            error,
         },
         other => Error::Protocol {
             server: server.clone(),

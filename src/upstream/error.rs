@@ -31,7 +31,13 @@ pub enum Error {
     /// The connection closed during a call: the server crashed or was stopped.
     #[error("`{server}` stopped while handling the call{}", stderr_suffix(.stderr))]
     Closed { server: ServerName, stderr: String },
-    /// The server answered with a JSON-RPC error or an unexpected message.
+    /// The server answered with a JSON-RPC error, passed on to the client as it is.
+    #[error("`{server}` rejected the request: {}", error.message)]
+    Rejected {
+        server: ServerName,
+        error: rmcp::ErrorData,
+    },
+    /// The server answered with something the request does not allow.
     #[error("`{server}` rejected the request: {reason}")]
     Protocol { server: ServerName, reason: String },
 }

@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 use crate::gateway::elicit;
 use crate::gateway::launch::{self, LaunchError};
 use crate::gateway::reply;
-use crate::gateway::tools::{Context, parse, tools_changed};
-use crate::gateway::workspace::{AddError, AddedTool, ConfigChange, ConfigError};
+use crate::gateway::routing::Kinds;
+use crate::gateway::tools::{Context, lists_changed, parse};
+use crate::gateway::workspace::{AddError, AddOutcome, AddedTool, ConfigChange, ConfigError};
 
 pub(super) const NAME: &str = "mcp-add";
 
@@ -44,7 +45,12 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
     }
     match cx.workspace.add(&input.name, cx.session).await {
         Ok(outcome) if outcome.newly_added => {
-            tools_changed(cx).await;
+            let kinds = Kinds {
+                tools: !outcome.tools.is_empty(),
+                prompts: outcome.prompts > 0,
+                resources: outcome.resources + outcome.templates > 0,
+            };
+            lists_changed(cx, kinds).await;
             let renamed: Vec<Value> = outcome
                 .tools
                 .iter()
@@ -59,20 +65,27 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
             if !renamed.is_empty() {
                 message.push_str(" Some tool names were already taken by another server, so they are exposed as `<server>__<tool>`: see `renamed`.");
             }
+            message.push_str(&extras(&outcome));
             reply::success(json!({
                 "server": input.name,
                 "status": "added",
                 "message": message,
                 "tools": tool_list(&outcome.tools),
                 "renamed": renamed,
+                "prompts": outcome.prompts,
+                "resources": outcome.resources,
+                "resource_templates": outcome.templates,
             }))
         }
         Ok(outcome) => reply::success(json!({
             "server": input.name,
             "status": "already_added",
-            "message": format!("`{}` was already added; nothing changed. Its tools are below.", input.name),
+            "message": format!("`{}` was already added; nothing changed. Its tools are below.{}", input.name, extras(&outcome)),
             "tools": tool_list(&outcome.tools),
             "renamed": [],
+            "prompts": outcome.prompts,
+            "resources": outcome.resources,
+            "resource_templates": outcome.templates,
         })),
         Err(error) => failure(&input.name, error),
     }
@@ -115,6 +128,25 @@ async fn ask_for_missing_config(cx: &Context<'_>, name: &str) -> Result<(), Call
             )),
             Err(error) => Err(reply::failure(reply::chain(&error), json!({}))),
         },
+    }
+}
+
+/// What the server brings besides tools, in a sentence (empty when nothing).
+fn extras(outcome: &AddOutcome) -> String {
+    let mut parts = Vec::new();
+    if outcome.prompts > 0 {
+        parts.push(format!("{} prompts (prompts/list)", outcome.prompts));
+    }
+    if outcome.resources + outcome.templates > 0 {
+        parts.push(format!(
+            "{} resources and {} resource templates (resources/list, resources/templates/list)",
+            outcome.resources, outcome.templates
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" It also brings {}.", parts.join(" and "))
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::catalog::SettingsError;
 use crate::gateway::reply;
-use crate::gateway::tools::{Context, parse, tools_changed};
+use crate::gateway::tools::{Context, lists_changed, parse};
 use crate::gateway::workspace::{ConfigChange, ConfigError};
 
 pub(super) const NAME: &str = "mcp-config-set";
@@ -65,14 +65,14 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
     // An added server runs with its old config: restart it so the change takes effect.
     let note = match cx.workspace.reconfigure(&input.server, cx.session).await {
         Ok(None) => "Saved. Call mcp-add to start the server with it.".to_string(),
-        Ok(Some(false)) => format!(
-            "Saved, and `{}` was restarted with it; its tools did not change.",
+        Ok(Some(kinds)) if !kinds.any() => format!(
+            "Saved, and `{}` was restarted with it; what it offers did not change.",
             input.server
         ),
-        Ok(Some(true)) => {
-            tools_changed(cx).await;
+        Ok(Some(kinds)) => {
+            lists_changed(cx, kinds).await;
             format!(
-                "Saved, and `{}` was restarted with it; its tools changed, see tools/list.",
+                "Saved, and `{}` was restarted with it; what it offers changed, see tools/list.",
                 input.server
             )
         }

@@ -4,6 +4,7 @@ use rmcp::model::{CallToolResponse, CallToolResult, JsonObject, Tool};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::gateway::inputs::{self, Failure};
 use crate::gateway::reply;
 use crate::gateway::tools::{Context, parse};
 use crate::gateway::workspace::CallError;
@@ -38,7 +39,13 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
         Ok(input) => input,
         Err(result) => return result,
     };
-    match cx.workspace.call(&input.name, input.arguments).await {
+    let mut params = rmcp::model::CallToolRequestParams::new(input.name.clone());
+    params.arguments = input.arguments;
+    let forwarded = inputs::drive(cx.caller, params, |params| {
+        cx.workspace.call_tool(params, Some(cx.caller.clone()))
+    })
+    .await;
+    match forwarded {
         Ok(CallToolResponse::Complete(result)) => result,
         Ok(_) => reply::failure(
             format!(
@@ -47,7 +54,14 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
             ),
             json!({}),
         ),
-        Err(error) => call_failure(&error),
+        Err(Failure::Call(error)) => call_failure(&error),
+        Err(Failure::Input(error)) => reply::failure(
+            format!(
+                "`{}` needed input the client could not give: {}",
+                input.name, error.message
+            ),
+            json!({}),
+        ),
     }
 }
 

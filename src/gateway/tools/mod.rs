@@ -41,6 +41,8 @@ pub(crate) struct Context<'a> {
     /// The asking session, so that change broadcasts can skip it (it is told directly).
     pub session: u64,
     pub peer: &'a Peer<RoleServer>,
+    /// The asking client, for the requests a meta-tool forwards (`mcp-exec`).
+    pub caller: &'a Arc<crate::gateway::caller::SessionCaller>,
 }
 
 impl MetaTool {
@@ -93,11 +95,10 @@ fn parse<T: DeserializeOwned>(
     })
 }
 
-/// Tells the asking session at once, and the workspace's other sessions through the broadcast.
-async fn tools_changed(cx: &Context<'_>) {
-    if let Err(error) = cx.peer.notify_tool_list_changed().await {
-        tracing::debug!(error = %error, "could not send tools/list_changed");
-    }
+/// Tells the asking session at once of the lists that changed (the workspace's other sessions
+/// hear of it through the broadcast).
+async fn lists_changed(cx: &Context<'_>, kinds: crate::gateway::routing::Kinds) {
+    crate::gateway::handler::notify_lists(cx.peer, kinds).await;
 }
 
 pub(crate) use exec::call_failure;

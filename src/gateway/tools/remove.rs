@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::gateway::reply;
-use crate::gateway::tools::{Context, parse, tools_changed};
+use crate::gateway::tools::{Context, lists_changed, parse};
 
 pub(super) const NAME: &str = "mcp-remove";
 
@@ -22,8 +22,8 @@ pub(super) fn definition() -> Tool {
     Tool::new(
         NAME,
         "Stop a server added with mcp-add and remove its tools from this session, when you no \
-         longer need it. Its container (or remote session) is closed at once. Returns the tools that \
-         were withdrawn.",
+         longer need it. Its container (or remote session) is closed at once, and its prompts and \
+         resources go with its tools. Returns the tools that were withdrawn.",
         rmcp::handler::server::common::schema_for_type::<Input>(),
     )
 }
@@ -35,8 +35,8 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
         Err(result) => return result,
     };
     match cx.workspace.remove(&input.name, cx.session).await {
-        Some(tools) => {
-            tools_changed(cx).await;
+        Some((tools, kinds)) => {
+            lists_changed(cx, kinds).await;
             reply::success(json!({
                 "server": input.name,
                 "status": "removed",

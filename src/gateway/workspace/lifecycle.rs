@@ -5,15 +5,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::catalog::ServerName;
-use crate::gateway::workspace::{AddError, CallError, Workspace, retool};
+use crate::gateway::routing::Kinds;
+use crate::gateway::workspace::relay::reoffer;
+use crate::gateway::workspace::{AddError, CallError, Workspace};
 use crate::upstream::Upstream;
 
 impl Workspace {
     /// Restarts an added server with its current config, so that a config change takes
-    /// effect; the tools are re-registered and announced only if the server lists different
-    /// ones. `Ok(None)` if the server is not added. If the new container fails to start, the
-    /// old one keeps serving.
-    pub async fn reconfigure(&self, name: &str, origin: u64) -> Result<Option<bool>, AddError> {
+    /// effect; its offer is re-routed and announced only where the server lists something
+    /// different, and the kinds that changed are returned. `Ok(None)` if the server is not
+    /// added. If the new container fails to start, the old one keeps serving.
+    pub async fn reconfigure(&self, name: &str, origin: u64) -> Result<Option<Kinds>, AddError> {
         let _op = self.ops.lock().await;
         if self.is_closed() {
             return Err(AddError::Closed);
@@ -36,15 +38,17 @@ impl Workspace {
             };
             added.spec = spec;
             let old = added.upstream.replace(upstream.clone());
-            (old, retool(&mut state, &entry.name, upstream.tools()))
+            (
+                old,
+                reoffer(&mut state, &entry.name, upstream.offer().clone()),
+            )
         };
         if let Some(old) = old {
             self.shutdown_upstream(&old).await;
         }
-        tracing::info!(server = name, workspace = %self.id, tools_changed = changed, "server restarted with new config");
-        if changed {
-            self.announce(origin);
-        }
+        self.resubscribe(&entry.name, &upstream).await;
+        tracing::info!(server = name, workspace = %self.id, ?changed, "server restarted with new config");
+        self.announce_lists(changed, origin);
         Ok(Some(changed))
     }
 
@@ -107,12 +111,11 @@ impl Workspace {
                 });
             };
             added.upstream = Some(upstream.clone());
-            retool(&mut state, server, upstream.tools())
+            reoffer(&mut state, server, upstream.offer().clone())
         };
-        if changed {
-            // The server came back with other tools (an update, a remote that changed).
-            self.announce(0);
-        }
+        self.resubscribe(server, &upstream).await;
+        // The server may have come back with another offer (an update, a remote that changed).
+        self.announce_lists(changed, 0);
         Ok(upstream)
     }
 
@@ -157,6 +160,25 @@ impl Workspace {
         stopped.len()
     }
 
+    /// Subscribes a freshly started `upstream` to the resources sessions follow on it.
+    async fn resubscribe(&self, server: &ServerName, upstream: &Upstream) {
+        let uris: Vec<String> = {
+            let state = self.read();
+            state
+                .subscriptions
+                .keys()
+                .filter_map(|uri| state.routes.resource(uri))
+                .filter(|route| &route.server == server)
+                .map(|route| route.uri)
+                .collect()
+        };
+        for uri in uris {
+            if let Err(error) = upstream.subscribe(&uri, true).await {
+                tracing::warn!(server = %server, error = %error, "cannot subscribe a restarted server to a resource again");
+            }
+        }
+    }
+
     /// Stops every server of the workspace; used at shutdown.
     pub async fn shutdown(&self) {
         let _op = self.ops.lock().await;
@@ -165,11 +187,11 @@ impl Workspace {
         self.closing.cancel();
         let upstreams: Vec<Arc<Upstream>> = {
             let mut state = self.write();
-            state.routes.clear();
-            std::mem::take(&mut state.servers)
-                .into_values()
-                .filter_map(|a| a.upstream)
-                .collect()
+            let servers = std::mem::take(&mut state.servers);
+            for server in servers.keys() {
+                state.routes.unregister(server);
+            }
+            servers.into_values().filter_map(|a| a.upstream).collect()
         };
         futures::future::join_all(upstreams.iter().map(|u| self.shutdown_upstream(u))).await;
     }

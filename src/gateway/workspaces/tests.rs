@@ -48,7 +48,7 @@ async fn per_identity_follows_the_token_whatever_the_session() {
     let dir = tempfile::tempdir().unwrap();
     let workspaces = Workspaces::new(gateway(dir.path()));
     let source = WorkspaceSource::PerIdentity(workspaces.clone());
-    let (one, two) = (SessionScope::default(), SessionScope::default());
+    let (one, two) = (SessionScope::new(0), SessionScope::new(0));
     let a = source
         .resolve(&request("alice", Some("s1")), &one, 1)
         .unwrap();
@@ -69,7 +69,7 @@ async fn per_session_gives_each_session_its_own_workspace_until_it_ends() {
     let dir = tempfile::tempdir().unwrap();
     let workspaces = Workspaces::new(gateway(dir.path()));
     let source = WorkspaceSource::PerSession(workspaces.clone());
-    let (one, two) = (SessionScope::default(), SessionScope::default());
+    let (one, two) = (SessionScope::new(0), SessionScope::new(0));
     let first = source
         .resolve(&request("alice", Some("s1")), &one, 1)
         .unwrap();
@@ -83,7 +83,7 @@ async fn per_session_gives_each_session_its_own_workspace_until_it_ends() {
     assert!(!Arc::ptr_eq(&first, &second));
     assert_eq!(first.id(), "alice.session-1");
     // A stateless request (no session header) uses the identity's workspace.
-    let stateless = source.resolve(&request("alice", None), &SessionScope::default(), 3);
+    let stateless = source.resolve(&request("alice", None), &SessionScope::new(0), 3);
     assert_eq!(stateless.unwrap().id(), "alice");
     assert_eq!(workspaces.count(), 3);
     drop(one);
@@ -104,7 +104,7 @@ async fn a_session_workspace_starts_from_the_identity_config_and_never_saves() {
     gateway.home.config("alice").save("maps", &saved).unwrap();
     let workspaces = Workspaces::new(gateway.clone());
     let source = WorkspaceSource::PerSession(workspaces);
-    let scope = SessionScope::default();
+    let scope = SessionScope::new(0);
     let workspace = source
         .resolve(&request("alice", Some("s1")), &scope, 7)
         .unwrap();

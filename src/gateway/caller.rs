@@ -1,0 +1,105 @@
+//! The client session behind a forwarded request, as the upstream side needs it: where the
+//! request's progress goes, and who answers the questions a server asks meanwhile. A 2025-era
+//! session is asked directly (`sampling/createMessage`, `elicitation/create`, `roots/list`) if
+//! it declared the capability; otherwise the server gets an error at once, never a hang.
+#![allow(
+    deprecated,
+    reason = "sampling and roots are deprecated by SEP-2577 but in use"
+)]
+
+use std::sync::Arc;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use rmcp::ErrorData;
+use rmcp::model::{ClientCapabilities, ProgressNotificationParam, ProtocolVersion};
+use rmcp::service::{Peer, RequestContext, RoleServer, ServiceError};
+
+use crate::upstream::{Answer, Ask, Caller};
+
+/// One client request that was forwarded.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionCaller {
+    peer: Peer<RoleServer>,
+    capabilities: ClientCapabilities,
+    /// A 2026-07-28 client: it takes questions only as input-required results.
+    stateless: bool,
+}
+
+impl SessionCaller {
+    pub(crate) fn of(context: &RequestContext<RoleServer>) -> Arc<SessionCaller> {
+        Arc::new(SessionCaller {
+            peer: context.peer.clone(),
+            capabilities: context.client_capabilities().unwrap_or_default(),
+            stateless: context
+                .protocol_version()
+                .is_some_and(|version| version >= ProtocolVersion::V_2026_07_28),
+        })
+    }
+
+    /// Whether the client takes input-required results itself (2026-07-28 and later).
+    pub(crate) fn is_stateless(&self) -> bool {
+        self.stateless
+    }
+
+    /// Whether the client declared what answering `ask` needs.
+    pub(crate) fn can(&self, ask: &Ask) -> bool {
+        match ask {
+            Ask::Sampling(_) => self.capabilities.sampling.is_some(),
+            Ask::Elicitation(_) => self.capabilities.elicitation.is_some(),
+            Ask::Roots => self.capabilities.roots.is_some(),
+        }
+    }
+
+    /// Puts `ask` to the client and waits for its answer.
+    pub(crate) async fn put(&self, ask: Ask) -> Result<Answer, ErrorData> {
+        if self.stateless {
+            return Err(ErrorData::invalid_request(
+                format!(
+                    "the client speaks MCP 2026-07-28, which takes {} questions only as input-required results; this server asked directly",
+                    ask.capability()
+                ),
+                None,
+            ));
+        }
+        if !self.can(&ask) {
+            return Err(ErrorData::invalid_request(
+                format!(
+                    "the client did not declare the `{}` capability, so it cannot answer this request",
+                    ask.capability()
+                ),
+                None,
+            ));
+        }
+        let answered = match ask {
+            Ask::Sampling(params) => self.peer.create_message(params).await.map(Answer::Sampling),
+            Ask::Elicitation(params) => self
+                .peer
+                .create_elicitation(params)
+                .await
+                .map(Answer::Elicitation),
+            Ask::Roots => self.peer.list_roots().await.map(Answer::Roots),
+        };
+        answered.map_err(|error| match error {
+            ServiceError::McpError(error) => error,
+            other => ErrorData::internal_error(format!("asking the client failed: {other}"), None),
+        })
+    }
+}
+
+impl Caller for SessionCaller {
+    fn progress(&self, progress: ProgressNotificationParam) -> BoxFuture<'static, ()> {
+        let peer = self.peer.clone();
+        async move {
+            if let Err(error) = peer.notify_progress(progress).await {
+                tracing::debug!(error = %error, "could not pass progress on to the client");
+            }
+        }
+        .boxed()
+    }
+
+    fn ask(&self, ask: Ask) -> BoxFuture<'static, Result<Answer, ErrorData>> {
+        let caller = self.clone();
+        async move { caller.put(ask).await }.boxed()
+    }
+}
