@@ -88,6 +88,10 @@ impl SessionCaller {
 }
 
 impl Caller for SessionCaller {
+    fn capabilities(&self) -> ClientCapabilities {
+        self.capabilities.clone()
+    }
+
     fn progress(&self, progress: ProgressNotificationParam) -> BoxFuture<'static, ()> {
         let peer = self.peer.clone();
         async move {

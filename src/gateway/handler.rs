@@ -58,6 +58,12 @@ const LEGACY_METHODS: [&str; 5] = [
     "resources/unsubscribe",
 ];
 
+/// Caching hints (SEP-2549) of what the gateway lists: a workspace's lists change whenever a
+/// server is added or removed (clients hear of it through `list_changed`) and belong to one
+/// identity, so: fresh for no time, and private.
+const CACHE_HINTS: (Option<u64>, Option<rmcp::model::CacheScope>) =
+    (Some(0), Some(rmcp::model::CacheScope::Private));
+
 /// JSON-RPC's code for a resource the server does not know (the MCP spec's choice).
 const RESOURCE_NOT_FOUND: i32 = -32002;
 
@@ -156,7 +162,9 @@ impl ServerHandler for Session {
         let workspace = self.ready(&context).await?;
         let mut tools = workspace.gateway().meta_tools().to_vec();
         tools.extend(workspace.tools());
-        Ok(ListToolsResult::with_all_items(tools))
+        let mut result = ListToolsResult::with_all_items(tools);
+        (result.ttl_ms, result.cache_scope) = CACHE_HINTS;
+        Ok(result)
     }
 
     #[tracing::instrument(skip_all, fields(tool = %request.name, session = self.id))]
@@ -214,7 +222,9 @@ impl ServerHandler for Session {
         context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
         let workspace = self.ready(&context).await?;
-        Ok(ListPromptsResult::with_all_items(workspace.prompts()))
+        let mut result = ListPromptsResult::with_all_items(workspace.prompts());
+        (result.ttl_ms, result.cache_scope) = CACHE_HINTS;
+        Ok(result)
     }
 
     async fn get_prompt(
@@ -237,7 +247,9 @@ impl ServerHandler for Session {
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
         let workspace = self.ready(&context).await?;
-        Ok(ListResourcesResult::with_all_items(workspace.resources()))
+        let mut result = ListResourcesResult::with_all_items(workspace.resources());
+        (result.ttl_ms, result.cache_scope) = CACHE_HINTS;
+        Ok(result)
     }
 
     async fn list_resource_templates(
@@ -246,9 +258,9 @@ impl ServerHandler for Session {
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
         let workspace = self.ready(&context).await?;
-        Ok(ListResourceTemplatesResult::with_all_items(
-            workspace.templates(),
-        ))
+        let mut result = ListResourceTemplatesResult::with_all_items(workspace.templates());
+        (result.ttl_ms, result.cache_scope) = CACHE_HINTS;
+        Ok(result)
     }
 
     async fn read_resource(
@@ -258,11 +270,17 @@ impl ServerHandler for Session {
     ) -> Result<ReadResourceResponse, ErrorData> {
         let workspace = self.ready(&context).await?;
         let caller = SessionCaller::of(&context);
-        inputs::drive(&caller, request, |params| {
+        let mut response = inputs::drive(&caller, request, |params| {
             workspace.read_resource(params, Some(caller.clone()))
         })
         .await
-        .map_err(protocol_error)
+        .map_err(protocol_error)?;
+        // The server's own hints stand; a server that gave none is not cached.
+        if let ReadResourceResponse::Complete(result) = &mut response {
+            result.ttl_ms = result.ttl_ms.or(CACHE_HINTS.0);
+            result.cache_scope = result.cache_scope.or(CACHE_HINTS.1);
+        }
+        Ok(response)
     }
 
     async fn complete(

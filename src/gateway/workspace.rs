@@ -446,7 +446,7 @@ impl Workspace {
         spec: &LaunchSpec,
     ) -> Result<Arc<Upstream>, AddError> {
         let timeout = self.gateway.settings.start_timeout;
-        let (relay, changes) = relay::ServerRelay::new(self.me.clone(), server.clone());
+        let (relay, changes) = relay::ServerRelay::open(self.me.clone(), server.clone());
         let upstream = match spec {
             LaunchSpec::Container(spec) => {
                 let docker = self.gateway.docker().await.map_err(AddError::Docker)?;

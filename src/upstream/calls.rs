@@ -15,16 +15,19 @@ use rmcp::model::{ProgressNotificationParam, ProgressToken};
 
 use crate::upstream::relay::Caller;
 
+/// rmcp's progress token of a request -> its caller and the client's own token.
+pub(crate) type ProgressRoutes = HashMap<ProgressToken, (Arc<dyn Caller>, ProgressToken)>;
+
 /// The callers of one connection.
 #[derive(Default)]
 pub(crate) struct Calls {
     /// By start order: the first entry is the oldest request.
     callers: Mutex<BTreeMap<u64, Arc<dyn Caller>>>,
     next: std::sync::atomic::AtomicU64,
-    /// rmcp's progress token of a request -> its caller and the client's own token. An async
-    /// lock: a request is sent and its token recorded under it, so a progress notification
-    /// that arrives first (rmcp handles notifications in tasks of their own) waits for it.
-    progress: tokio::sync::Mutex<HashMap<ProgressToken, (Arc<dyn Caller>, ProgressToken)>>,
+    /// An async lock: a request is sent and its token recorded under it, so a progress
+    /// notification that arrives first (rmcp handles notifications in tasks of their own)
+    /// waits for it.
+    progress: tokio::sync::Mutex<ProgressRoutes>,
 }
 
 impl std::fmt::Debug for Calls {
@@ -78,9 +81,7 @@ impl Calls {
     }
 
     /// The progress map, locked while a request is sent (see [`Calls::progress`]).
-    pub(crate) async fn progress_routes(
-        &self,
-    ) -> tokio::sync::MutexGuard<'_, HashMap<ProgressToken, (Arc<dyn Caller>, ProgressToken)>> {
+    pub(crate) async fn progress_routes(&self) -> tokio::sync::MutexGuard<'_, ProgressRoutes> {
         self.progress.lock().await
     }
 }
@@ -90,7 +91,7 @@ impl Registered {
     /// the request was sent.
     pub(crate) fn map_progress(
         &mut self,
-        routes: &mut HashMap<ProgressToken, (Arc<dyn Caller>, ProgressToken)>,
+        routes: &mut ProgressRoutes,
         ours: ProgressToken,
         theirs: ProgressToken,
     ) {

@@ -9,14 +9,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rmcp::ServiceExt;
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResponse, ClientRequest, CompleteRequestParams,
     CompleteResult, GetPromptRequest, GetPromptRequestParams, GetPromptResponse, LoggingLevel,
-    ProgressToken, ReadResourceRequest, ReadResourceRequestParams, ReadResourceResponse,
-    RequestMetaObject, ServerCapabilities, ServerResult,
+    ProgressToken, ProtocolVersion, ReadResourceRequest, ReadResourceRequestParams,
+    ReadResourceResponse, RequestMetaObject, ServerCapabilities, ServerResult,
 };
-use rmcp::service::{ClientInitializeError, RoleClient, RunningService, ServiceError};
+use rmcp::service::{
+    ClientInitializeError, ClientServiceExt, RoleClient, RunningService, ServiceError,
+};
 
 use crate::catalog::ServerName;
 use crate::runtime::{ContainerSpec, Docker, StderrTail};
@@ -25,6 +26,7 @@ use crate::upstream::error::root_cause;
 use crate::upstream::listener::Listener;
 use crate::upstream::relay::{Caller, Offer, Relay};
 use crate::upstream::remote::Transport;
+use crate::upstream::subscription::{self, Followed};
 use crate::upstream::{Endpoint, Error, sse};
 
 /// A live MCP client connection to one server.
@@ -39,6 +41,9 @@ pub struct Upstream {
     capabilities: ServerCapabilities,
     /// What it offered at start-up.
     offer: Offer,
+    /// Set when the server speaks 2026-07-28: the resources it is asked to report changes of
+    /// (through `subscriptions/listen`, its only way to tell us of changes).
+    followed: Option<Followed>,
     /// Calls under way, and when the last one ended: an idle server may be stopped.
     activity: Arc<Activity>,
 }
@@ -102,6 +107,7 @@ impl Upstream {
         let opened = open(
             &server,
             (running.stdout, running.stdin),
+            Lifecycle::Probe,
             start_timeout,
             relay,
             |e| init_error(&server, &link.output(&secrets), e),
@@ -143,6 +149,7 @@ impl Upstream {
                 open(
                     &server,
                     transport,
+                    Lifecycle::Session,
                     start_timeout,
                     relay,
                     init_failed,
@@ -163,6 +170,7 @@ impl Upstream {
                 open(
                     &server,
                     stream,
+                    Lifecycle::Session,
                     start_timeout,
                     relay,
                     init_failed,
@@ -186,6 +194,7 @@ impl Upstream {
             secrets,
             capabilities: opened.capabilities,
             offer: opened.offer,
+            followed: opened.followed,
             activity: Arc::new(Activity {
                 in_flight: AtomicUsize::new(0),
                 last_used: Mutex::new(Instant::now()),
@@ -329,7 +338,8 @@ impl Upstream {
         reason = "logging/setLevel is how 2025-era servers are told"
     )]
     pub async fn set_level(&self, level: LoggingLevel) -> Result<(), Error> {
-        if self.capabilities.logging.is_none() {
+        // 2026-07-28 has no session to set a level for.
+        if self.capabilities.logging.is_none() || self.followed.is_some() {
             return Ok(());
         }
         self.client
@@ -348,7 +358,14 @@ impl Upstream {
         progress: Option<ProgressToken>,
     ) -> Result<ServerResult, Error> {
         let peer = self.client.peer();
-        let options = rmcp::service::PeerRequestOptions::no_options();
+        let mut options = rmcp::service::PeerRequestOptions::no_options();
+        // A 2026-07-28 server learns per request what the client can do: tell it what the
+        // client behind us can, not what we could relay.
+        if let (Some(_), Some(caller)) = (&self.followed, &caller) {
+            let mut meta = RequestMetaObject::default();
+            meta.set_client_capabilities(caller.capabilities());
+            options.meta = Some(meta);
+        }
         let mut registered = caller.map(|caller| self.calls.register(caller));
         let handle = match (registered.as_mut(), progress) {
             (Some(registered), Some(theirs)) => {
@@ -422,13 +439,28 @@ struct Opened {
     calls: Arc<Calls>,
     capabilities: ServerCapabilities,
     offer: Offer,
+    followed: Option<Followed>,
 }
 
-/// Runs `initialize` and lists what the server offers over `transport`, within
+/// Which MCP lifecycle to open a connection with.
+#[derive(Debug, Clone, Copy)]
+enum Lifecycle {
+    /// 2026-07-28 where the server speaks it (its input-required results then reach clients as
+    /// the server wrote them), else the session-based revisions. Over stdio a legacy server
+    /// answers the `server/discover` probe with an error for that request (the TypeScript and
+    /// Python SDKs both do), so falling back costs one round trip.
+    Probe,
+    /// The session-based revisions only: a legacy HTTP server may answer the probe with an
+    /// HTTP 400 that names no request, which would fail the connection instead.
+    Session,
+}
+
+/// Runs the handshake and lists what the server offers over `transport`, within
 /// `start_timeout`.
 async fn open<T, E, A>(
     server: &ServerName,
     transport: T,
+    lifecycle: Lifecycle,
     start_timeout: Duration,
     relay: Arc<dyn Relay>,
     init_failed: impl FnOnce(ClientInitializeError) -> Error,
@@ -441,22 +473,35 @@ where
     let handshake = async {
         let calls = Arc::new(Calls::default());
         let listener = Listener {
-            relay,
+            relay: relay.clone(),
             calls: calls.clone(),
         };
-        let client = listener.serve(transport).await.map_err(init_failed)?;
-        let capabilities = client
+        let lifecycle = match lifecycle {
+            Lifecycle::Probe => rmcp::service::ClientLifecycleMode::Auto {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+                legacy_version: None,
+            },
+            Lifecycle::Session => rmcp::service::ClientLifecycleMode::Initialize,
+        };
+        let client = listener
+            .serve_with_lifecycle(transport, lifecycle)
+            .await
+            .map_err(init_failed)?;
+        let (capabilities, version) = client
             .peer_info()
-            .map(|info| info.capabilities.clone())
+            .map(|info| (info.capabilities.clone(), info.protocol_version.clone()))
             .unwrap_or_default();
         let offer = list_offer(&client, &capabilities)
             .await
             .map_err(list_failed)?;
+        let followed = (version >= ProtocolVersion::V_2026_07_28)
+            .then(|| subscription::follow(client.peer().clone(), relay));
         Ok::<_, Error>(Opened {
             client,
             calls,
             capabilities,
             offer,
+            followed,
         })
     };
     match tokio::time::timeout(start_timeout, handshake).await {

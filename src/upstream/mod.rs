@@ -12,6 +12,7 @@ mod listener;
 mod relay;
 mod remote;
 mod sse;
+mod subscription;
 
 pub use connection::{InFlight, Upstream};
 pub use error::Error;

@@ -72,6 +72,8 @@ pub enum Answer {
 
 /// The client a forwarded request came from.
 pub trait Caller: Send + Sync + 'static {
+    /// What the client can answer (a 2026-07-28 server is told per request).
+    fn capabilities(&self) -> rmcp::model::ClientCapabilities;
     /// Progress of the request, already under the client's own progress token.
     fn progress(&self, progress: ProgressNotificationParam) -> BoxFuture<'static, ()>;
     /// Puts the server's question to the client; an error (such as a missing capability) goes

@@ -30,7 +30,10 @@ pub(super) struct ServerRelay {
 pub(super) struct Changes(mpsc::Receiver<()>);
 
 impl ServerRelay {
-    pub(super) fn new(workspace: Weak<Workspace>, server: ServerName) -> (Arc<dyn Relay>, Changes) {
+    pub(super) fn open(
+        workspace: Weak<Workspace>,
+        server: ServerName,
+    ) -> (Arc<dyn Relay>, Changes) {
         let (sender, receiver) = mpsc::channel(1);
         let relay = ServerRelay {
             workspace,
