@@ -15,6 +15,7 @@ use rmcp::ErrorData;
 use rmcp::model::{ClientCapabilities, ProgressNotificationParam, ProtocolVersion};
 use rmcp::service::{Peer, RequestContext, RoleServer, ServiceError};
 
+use crate::gateway::logging::Level;
 use crate::upstream::{Answer, Ask, Caller};
 
 /// One client request that was forwarded.
@@ -24,16 +25,28 @@ pub(crate) struct SessionCaller {
     capabilities: ClientCapabilities,
     /// A 2026-07-28 client: it takes questions only as input-required results.
     stateless: bool,
+    log_level: Option<Level>,
 }
 
 impl SessionCaller {
-    pub(crate) fn of(context: &RequestContext<RoleServer>) -> Arc<SessionCaller> {
+    /// The client of the request `context` is about; `session_level` is the log level its
+    /// session asked for (a 2026-07-28 client says it in each request instead).
+    pub(crate) fn of(
+        context: &RequestContext<RoleServer>,
+        session_level: Option<Level>,
+    ) -> Arc<SessionCaller> {
+        let stateless = context
+            .protocol_version()
+            .is_some_and(|version| version >= ProtocolVersion::V_2026_07_28);
         Arc::new(SessionCaller {
             peer: context.peer.clone(),
             capabilities: context.client_capabilities().unwrap_or_default(),
-            stateless: context
-                .protocol_version()
-                .is_some_and(|version| version >= ProtocolVersion::V_2026_07_28),
+            stateless,
+            log_level: if stateless {
+                context.meta.log_level()
+            } else {
+                session_level
+            },
         })
     }
 
@@ -90,6 +103,10 @@ impl SessionCaller {
 impl Caller for SessionCaller {
     fn capabilities(&self) -> ClientCapabilities {
         self.capabilities.clone()
+    }
+
+    fn log_level(&self) -> Option<Level> {
+        self.log_level
     }
 
     fn progress(&self, progress: ProgressNotificationParam) -> BoxFuture<'static, ()> {

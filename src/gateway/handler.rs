@@ -113,6 +113,19 @@ impl Session {
     }
 }
 
+/// `params` with the request's `_meta` back in it (rmcp moves it into the context): what the
+/// client said about the request (its progress token, its own keys) goes on with it.
+fn with_meta<P>(
+    mut params: P,
+    context: &RequestContext<RoleServer>,
+    meta: impl FnOnce(&mut P) -> &mut Option<rmcp::model::RequestMetaObject>,
+) -> P {
+    if !context.meta.is_empty() {
+        *meta(&mut params) = Some(context.meta.clone());
+    }
+    params
+}
+
 /// The JSON-RPC error for a forwarded request that failed: a server's own error as it sent
 /// it; the gateway's reasons in words.
 fn protocol_error(error: Failure) -> ErrorData {
@@ -174,7 +187,8 @@ impl ServerHandler for Session {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let workspace = self.workspace(&context.extensions)?;
-        let caller = SessionCaller::of(&context);
+        let caller = SessionCaller::of(&context, workspace.log_level(self.id));
+        let request = with_meta(request, &context, |r| &mut r.meta);
         let work = async {
             workspace.ready().await;
             if let Some(meta) = MetaTool::parse(&request.name) {
@@ -233,7 +247,8 @@ impl ServerHandler for Session {
         context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
         let workspace = self.ready(&context).await?;
-        let caller = SessionCaller::of(&context);
+        let caller = SessionCaller::of(&context, workspace.log_level(self.id));
+        let request = with_meta(request, &context, |r| &mut r.meta);
         inputs::drive(&caller, request, |params| {
             workspace.get_prompt(params, Some(caller.clone()))
         })
@@ -269,7 +284,8 @@ impl ServerHandler for Session {
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
         let workspace = self.ready(&context).await?;
-        let caller = SessionCaller::of(&context);
+        let caller = SessionCaller::of(&context, workspace.log_level(self.id));
+        let request = with_meta(request, &context, |r| &mut r.meta);
         let mut response = inputs::drive(&caller, request, |params| {
             workspace.read_resource(params, Some(caller.clone()))
         })
@@ -289,6 +305,7 @@ impl ServerHandler for Session {
         context: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, ErrorData> {
         let workspace = self.ready(&context).await?;
+        let request = with_meta(request, &context, |r| &mut r.meta);
         workspace
             .complete(request)
             .await

@@ -21,6 +21,8 @@ pub(crate) type ProgressRoutes = HashMap<ProgressToken, (Arc<dyn Caller>, Progre
 /// The callers of one connection.
 #[derive(Default)]
 pub(crate) struct Calls {
+    /// Progress read off the wire and passed on, so a response can wait for its progress.
+    pub(crate) tally: Arc<crate::upstream::sniff::Tally>,
     /// By start order: the first entry is the oldest request.
     callers: Mutex<BTreeMap<u64, Arc<dyn Caller>>>,
     next: std::sync::atomic::AtomicU64,
@@ -68,16 +70,13 @@ impl Calls {
 
     /// Hands a progress notification to the client whose request it is about.
     pub(crate) async fn progress(&self, mut progress: ProgressNotificationParam) {
-        let route = self
-            .progress
-            .lock()
-            .await
-            .get(&progress.progress_token)
-            .cloned();
+        let ours = progress.progress_token.clone();
+        let route = self.progress.lock().await.get(&ours).cloned();
         if let Some((caller, token)) = route {
             progress.progress_token = token;
             caller.progress(progress).await;
         }
+        self.tally.passed(&ours);
     }
 
     /// The progress map, locked while a request is sent (see [`Calls::progress`]).
@@ -87,6 +86,11 @@ impl Calls {
 }
 
 impl Registered {
+    /// rmcp's progress token of this request, if its progress is passed on.
+    pub(crate) fn progress_token(&self) -> Option<&ProgressToken> {
+        self.progress.as_ref()
+    }
+
     /// Maps rmcp's token of this request to the client's; call with the map held since before
     /// the request was sent.
     pub(crate) fn map_progress(

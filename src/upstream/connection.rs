@@ -26,6 +26,7 @@ use crate::upstream::error::root_cause;
 use crate::upstream::listener::Listener;
 use crate::upstream::relay::{Caller, Offer, Relay};
 use crate::upstream::remote::Transport;
+use crate::upstream::sniff::Sniffer;
 use crate::upstream::subscription::{self, Followed};
 use crate::upstream::{Endpoint, Error, sse};
 
@@ -104,12 +105,18 @@ impl Upstream {
             stderr: running.stderr.clone(),
         };
         let secrets = spec.secret_values();
-        let opened = open(
-            &server,
-            (running.stdout, running.stdin),
-            Lifecycle::Probe,
+        let calls = Arc::new(Calls::default());
+        let stdout = Sniffer::new(running.stdout, calls.tally.clone());
+        let handshake = Handshake {
+            server: &server,
+            calls,
+            lifecycle: Lifecycle::Probe,
             start_timeout,
             relay,
+        };
+        let opened = open(
+            handshake,
+            (stdout, running.stdin),
             |e| init_error(&server, &link.output(&secrets), e),
             |e| call_error(&server, &link.output(&secrets), e),
         )
@@ -143,19 +150,17 @@ impl Upstream {
             other => unreachable(root_cause(other)),
         };
         let list_failed = |e: ServiceError| unreachable(root_cause(&e));
+        let handshake = Handshake {
+            server: &server,
+            calls: Arc::default(),
+            lifecycle: Lifecycle::Session,
+            start_timeout,
+            relay,
+        };
         let opened = match endpoint.transport {
             Transport::StreamableHttp => {
                 let transport = endpoint.streamable_http().map_err(unreachable)?;
-                open(
-                    &server,
-                    transport,
-                    Lifecycle::Session,
-                    start_timeout,
-                    relay,
-                    init_failed,
-                    list_failed,
-                )
-                .await?
+                open(handshake, transport, init_failed, list_failed).await?
             }
             Transport::Sse => {
                 let headers = endpoint.header_map().map_err(unreachable)?;
@@ -167,16 +172,7 @@ impl Upstream {
                             seconds: start_timeout.as_secs(),
                         })?
                         .map_err(unreachable)?;
-                open(
-                    &server,
-                    stream,
-                    Lifecycle::Session,
-                    start_timeout,
-                    relay,
-                    init_failed,
-                    list_failed,
-                )
-                .await?
+                open(handshake, stream, init_failed, list_failed).await?
             }
         };
         let link = Link::Remote {
@@ -321,6 +317,16 @@ impl Upstream {
         reason = "resources/subscribe is how 2025-era servers offer updates"
     )]
     pub async fn subscribe(&self, uri: &str, on: bool) -> Result<(), Error> {
+        if let Some(followed) = &self.followed {
+            followed.send_modify(|uris| {
+                if on {
+                    uris.insert(uri.to_string());
+                } else {
+                    uris.remove(uri);
+                }
+            });
+            return Ok(());
+        }
         let peer = self.client.peer();
         let outcome = if on {
             peer.subscribe(rmcp::model::SubscribeRequestParams::new(uri))
@@ -364,6 +370,9 @@ impl Upstream {
         if let (Some(_), Some(caller)) = (&self.followed, &caller) {
             let mut meta = RequestMetaObject::default();
             meta.set_client_capabilities(caller.capabilities());
+            if let Some(level) = caller.log_level() {
+                meta.set_log_level(level);
+            }
             options.meta = Some(meta);
         }
         let mut registered = caller.map(|caller| self.calls.register(caller));
@@ -388,6 +397,10 @@ impl Upstream {
         };
         let outcome = handle.await_response().await;
         abandon.disarm();
+        // Progress the server sent before its response reaches the client first.
+        if let Some(token) = registered.as_ref().and_then(|r| r.progress_token()) {
+            self.calls.tally.settle(token).await;
+        }
         drop(registered);
         outcome.map_err(|e| self.call_error(e))
     }
@@ -455,14 +468,22 @@ enum Lifecycle {
     Session,
 }
 
-/// Runs the handshake and lists what the server offers over `transport`, within
-/// `start_timeout`.
-async fn open<T, E, A>(
-    server: &ServerName,
-    transport: T,
+/// How to open a connection, whatever it runs over.
+struct Handshake<'a> {
+    server: &'a ServerName,
+    /// The request registry the connection's listener and sniffer share.
+    calls: Arc<Calls>,
     lifecycle: Lifecycle,
+    /// How long the handshake and the first listing may take.
     start_timeout: Duration,
     relay: Arc<dyn Relay>,
+}
+
+/// Runs the handshake and lists what the server offers over `transport`, within the start
+/// timeout.
+async fn open<T, E, A>(
+    handshake: Handshake<'_>,
+    transport: T,
     init_failed: impl FnOnce(ClientInitializeError) -> Error,
     list_failed: impl FnOnce(ServiceError) -> Error,
 ) -> Result<Opened, Error>
@@ -470,8 +491,14 @@ where
     T: rmcp::transport::IntoTransport<RoleClient, E, A> + 'static,
     E: std::error::Error + Send + Sync + 'static,
 {
+    let Handshake {
+        server,
+        calls,
+        lifecycle,
+        start_timeout,
+        relay,
+    } = handshake;
     let handshake = async {
-        let calls = Arc::new(Calls::default());
         let listener = Listener {
             relay: relay.clone(),
             calls: calls.clone(),
@@ -494,6 +521,7 @@ where
         let offer = list_offer(&client, &capabilities)
             .await
             .map_err(list_failed)?;
+        tracing::debug!(server = %server, protocol = %version, "connected");
         let followed = (version >= ProtocolVersion::V_2026_07_28)
             .then(|| subscription::follow(client.peer().clone(), relay));
         Ok::<_, Error>(Opened {

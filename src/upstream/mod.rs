@@ -11,6 +11,7 @@ mod error;
 mod listener;
 mod relay;
 mod remote;
+mod sniff;
 mod sse;
 mod subscription;
 

@@ -74,6 +74,8 @@ pub enum Answer {
 pub trait Caller: Send + Sync + 'static {
     /// What the client can answer (a 2026-07-28 server is told per request).
     fn capabilities(&self) -> rmcp::model::ClientCapabilities;
+    /// The log level the client asked for, if any (a 2026-07-28 server is told per request).
+    fn log_level(&self) -> Option<rmcp::model::LoggingLevel>;
     /// Progress of the request, already under the client's own progress token.
     fn progress(&self, progress: ProgressNotificationParam) -> BoxFuture<'static, ()>;
     /// Puts the server's question to the client; an error (such as a missing capability) goes

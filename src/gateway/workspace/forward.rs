@@ -184,6 +184,11 @@ impl Workspace {
         }
     }
 
+    /// The log level session `session` asked for.
+    pub fn log_level(&self, session: u64) -> Option<Level> {
+        self.read().log_levels.get(&session).copied()
+    }
+
     /// Tells `upstream` the most verbose log level the workspace's sessions asked for, if any
     /// asked.
     pub(super) async fn pass_log_level(&self, upstream: &Upstream) {

@@ -3,6 +3,8 @@
 //! - `fixture-server echo`: echo, add (structured), sleep, fail (isError), crash (exits), info.
 //! - `fixture-server collide`: echo and add again (to collide with `echo`), plus shout.
 //! - `fixture-server exit`: writes a line to stderr and exits before `initialize`.
+//! - `fixture-server conformance`: what the MCP conformance suite's server scenarios call, on
+//!   the 2025-11-25 and 2026-07-28 lifecycles (the library's `conformance` module).
 //!
 //! Built static and packed into a `FROM scratch` image by `switchboard-testsupport`.
 
@@ -145,11 +147,14 @@ fn main() -> std::process::ExitCode {
         match mode.as_str() {
             "echo" => serve(Echo).await,
             "collide" => serve(Collide).await,
+            "conformance" => serve(switchboard_fixture_servers::conformance_server()).await,
             "exit" => {
                 eprintln!("fixture: exiting before initialize on purpose");
                 Err("asked to exit".to_string())
             }
-            other => Err(format!("unknown mode `{other}`; use echo, collide or exit")),
+            other => Err(format!(
+                "unknown mode `{other}`; use echo, collide, conformance or exit"
+            )),
         }
     });
     match outcome {
