@@ -514,6 +514,12 @@ where
             .serve_with_lifecycle(transport, lifecycle)
             .await
             .map_err(init_failed)?;
+        // A proxy keeps no copy: a list the server says changed, or a resource read again,
+        // must come from the server (rmcp would keep what a server marked cacheable).
+        client
+            .peer()
+            .set_response_cache_config(rmcp::ClientCacheConfig::disabled())
+            .await;
         let (capabilities, version) = client
             .peer_info()
             .map(|info| (info.capabilities.clone(), info.protocol_version.clone()))
