@@ -9,6 +9,8 @@ mod stdio;
 mod faults;
 // Secrets and config: the store, validation, templates, persistence, no leaks.
 mod config_secrets;
+// Prompts, resources, completions, logs, progress and server questions through the gateway.
+mod passthrough;
 // Streamable HTTP: tokens as workspaces, isolation, Host checks.
 mod http;
 // One gateway for many tenants: per-workspace secrets, live tokens, the admin API, preloads.

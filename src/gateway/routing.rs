@@ -17,7 +17,7 @@ use rmcp::model::{Prompt, Resource, ResourceTemplate, Tool};
 
 use crate::catalog::ServerName;
 use crate::gateway::naming::{self, ExposedToolName};
-use crate::upstream::Offer;
+use crate::upstream::{Listed, Offer};
 
 /// Which kinds of item a change touched, hence which `list_changed` notifications are due.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -31,6 +31,24 @@ pub struct Kinds {
 impl Kinds {
     pub(crate) fn any(self) -> bool {
         self.tools || self.prompts || self.resources
+    }
+
+    /// Both sets of kinds.
+    pub(crate) fn or(self, other: Kinds) -> Kinds {
+        Kinds {
+            tools: self.tools || other.tools,
+            prompts: self.prompts || other.prompts,
+            resources: self.resources || other.resources,
+        }
+    }
+
+    /// Adds the kind of a list a server said changed.
+    pub(crate) fn add(&mut self, list: Listed) {
+        match list {
+            Listed::Tools => self.tools = true,
+            Listed::Prompts => self.prompts = true,
+            Listed::Resources => self.resources = true,
+        }
     }
 
     /// The kinds `offer` has items of.

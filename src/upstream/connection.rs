@@ -18,12 +18,14 @@ use rmcp::model::{
 use rmcp::service::{
     ClientInitializeError, ClientServiceExt, RoleClient, RunningService, ServiceError,
 };
+use rmcp::transport::async_rw::AsyncRwTransport;
 
 use crate::catalog::ServerName;
 use crate::runtime::{ContainerSpec, Docker, StderrTail};
 use crate::upstream::calls::Calls;
 use crate::upstream::error::root_cause;
 use crate::upstream::listener::Listener;
+use crate::upstream::probe::Probed;
 use crate::upstream::relay::{Caller, Offer, Relay};
 use crate::upstream::remote::Transport;
 use crate::upstream::sniff::Sniffer;
@@ -114,9 +116,10 @@ impl Upstream {
             start_timeout,
             relay,
         };
+        let transport = AsyncRwTransport::new_client(stdout, running.stdin);
         let opened = open(
             handshake,
-            (stdout, running.stdin),
+            Probed::new(transport, PREFERRED.to_vec()),
             |e| init_error(&server, &link.output(&secrets), e),
             |e| call_error(&server, &link.output(&secrets), e),
         )
@@ -455,13 +458,17 @@ struct Opened {
     followed: Option<Followed>,
 }
 
+/// The revisions a probe asks a server for, newest first.
+const PREFERRED: [ProtocolVersion; 1] = [ProtocolVersion::V_2026_07_28];
+
 /// Which MCP lifecycle to open a connection with.
 #[derive(Debug, Clone, Copy)]
 enum Lifecycle {
     /// 2026-07-28 where the server speaks it (its input-required results then reach clients as
     /// the server wrote them), else the session-based revisions. Over stdio a legacy server
     /// answers the `server/discover` probe with an error for that request (the TypeScript and
-    /// Python SDKs both do), so falling back costs one round trip.
+    /// Python SDKs both do) or with its older revisions only (rmcp; see `probe.rs`), so
+    /// falling back costs one round trip.
     Probe,
     /// The session-based revisions only: a legacy HTTP server may answer the probe with an
     /// HTTP 400 that names no request, which would fail the connection instead.
@@ -505,7 +512,7 @@ where
         };
         let lifecycle = match lifecycle {
             Lifecycle::Probe => rmcp::service::ClientLifecycleMode::Auto {
-                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+                preferred_versions: PREFERRED.to_vec(),
                 legacy_version: None,
             },
             Lifecycle::Session => rmcp::service::ClientLifecycleMode::Initialize,

@@ -9,6 +9,7 @@ mod calls;
 mod connection;
 mod error;
 mod listener;
+mod probe;
 mod relay;
 mod remote;
 mod sniff;

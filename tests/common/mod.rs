@@ -3,6 +3,11 @@
 //! A [`TestGateway`] owns a temporary `SWITCHBOARD_HOME`, the child process and its captured
 //! stderr; on drop it kills the process and removes any container labelled with its pid, so a
 //! failing test leaves nothing behind.
+#![allow(
+    deprecated,
+    reason = "rmcp marks sampling, roots and logging deprecated (SEP-2577); the tests play a \
+              2025-era client that uses them"
+)]
 
 pub(crate) mod http;
 
@@ -14,6 +19,7 @@ use std::time::Duration;
 use rmcp::ServiceExt;
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
+    LoggingMessageNotificationParam, ProgressNotificationParam,
 };
 use rmcp::service::{NotificationContext, RoleClient, RunningService};
 use serde_json::{Value, json};
@@ -53,15 +59,64 @@ pub(crate) fn fixture_catalog() -> PathBuf {
     switchboard_testsupport::repo_root().join("tests/fixtures/catalog.yaml")
 }
 
-/// Counts `notifications/tools/list_changed` from the gateway, and answers elicitation forms
-/// with `answer` when it has one (a `null` answer declines).
+/// What the test client can do for servers; a `None` leaves that capability undeclared.
+#[derive(Clone, Default)]
+pub(crate) struct Abilities {
+    /// Fills elicitation forms in with this (a `null` answer declines).
+    pub(crate) elicitation: Option<Value>,
+    /// Answers sampling requests with this text.
+    pub(crate) sampling: Option<String>,
+    /// Lists these root URIs.
+    pub(crate) roots: Option<Vec<String>>,
+}
+
+/// A notification from the gateway, as the test client heard it.
+#[derive(Debug, Clone)]
+pub(crate) enum Heard {
+    Progress(ProgressNotificationParam),
+    Log(LoggingMessageNotificationParam),
+    Updated(String),
+    PromptsChanged,
+    ResourcesChanged,
+}
+
+/// Counts `notifications/tools/list_changed` from the gateway, records the other
+/// notifications, and answers servers' questions as its [`Abilities`] say.
 #[derive(Clone)]
 pub(crate) struct Listener {
     info: ClientConfig,
     changes: Arc<watch::Sender<u64>>,
-    answer: Option<Value>,
-    /// The forms the gateway showed, for assertions.
+    abilities: Abilities,
+    /// The forms and sampling requests the gateway passed on, for assertions.
     pub(crate) asked: Arc<Mutex<Vec<Value>>>,
+    /// Everything else the gateway sent, in order.
+    pub(crate) heard: Arc<Mutex<Vec<Heard>>>,
+}
+
+impl Listener {
+    fn new(abilities: Abilities, changes: watch::Sender<u64>) -> Listener {
+        let mut capabilities = ClientCapabilities::default();
+        if abilities.elicitation.is_some() {
+            capabilities.elicitation = Some(rmcp::model::ElicitationCapability::default());
+        }
+        if abilities.sampling.is_some() {
+            capabilities.sampling = Some(Default::default());
+        }
+        if abilities.roots.is_some() {
+            capabilities.roots = Some(Default::default());
+        }
+        Listener {
+            info: ClientConfig::new(capabilities, Implementation::new("switchboard-tests", "0")),
+            changes: Arc::new(changes),
+            abilities,
+            asked: Arc::default(),
+            heard: Arc::default(),
+        }
+    }
+
+    fn hear(&self, heard: Heard) {
+        self.heard.lock().unwrap().push(heard);
+    }
 }
 
 impl rmcp::ClientHandler for Listener {
@@ -78,7 +133,7 @@ impl rmcp::ClientHandler for Listener {
             .lock()
             .unwrap()
             .push(serde_json::to_value(&request).unwrap());
-        let (action, content) = match &self.answer {
+        let (action, content) = match &self.abilities.elicitation {
             Some(Value::Null) | None => (rmcp::model::ElicitationAction::Decline, None),
             Some(answer) => (rmcp::model::ElicitationAction::Accept, Some(answer.clone())),
         };
@@ -89,8 +144,71 @@ impl rmcp::ClientHandler for Listener {
         Ok(result)
     }
 
+    async fn create_message(
+        &self,
+        request: rmcp::model::CreateMessageRequestParams,
+        _context: rmcp::service::RequestContext<RoleClient>,
+    ) -> Result<rmcp::model::CreateMessageResult, rmcp::ErrorData> {
+        self.asked
+            .lock()
+            .unwrap()
+            .push(serde_json::to_value(&request).unwrap());
+        let Some(answer) = &self.abilities.sampling else {
+            return Err(rmcp::ErrorData::invalid_request("no sampling here", None));
+        };
+        let result = json!({
+            "role": "assistant",
+            "content": {"type": "text", "text": answer},
+            "model": "test-model",
+            "stopReason": "endTurn",
+        });
+        Ok(serde_json::from_value(result).unwrap())
+    }
+
+    async fn list_roots(
+        &self,
+        _context: rmcp::service::RequestContext<RoleClient>,
+    ) -> Result<rmcp::model::ListRootsResult, rmcp::ErrorData> {
+        let roots: Vec<Value> = (self.abilities.roots.iter().flatten())
+            .map(|uri| json!({"uri": uri, "name": uri}))
+            .collect();
+        Ok(serde_json::from_value(json!({ "roots": roots })).unwrap())
+    }
+
     async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
         self.changes.send_modify(|n| *n += 1);
+    }
+
+    async fn on_prompt_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        self.hear(Heard::PromptsChanged);
+    }
+
+    async fn on_resource_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        self.hear(Heard::ResourcesChanged);
+    }
+
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.hear(Heard::Progress(params));
+    }
+
+    async fn on_logging_message(
+        &self,
+        params: LoggingMessageNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.hear(Heard::Log(params));
+    }
+
+    async fn on_resource_updated(
+        &self,
+        params: rmcp::model::ResourceUpdatedNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.hear(Heard::Updated(params.uri));
     }
 }
 
@@ -139,7 +257,7 @@ impl TestGateway {
         log: &str,
         env: &[(&str, &str)],
     ) -> TestGateway {
-        Self::start_full(home, catalog, extra, log, env, None).await
+        Self::start_full(home, catalog, extra, log, env, Abilities::default()).await
     }
 
     /// With a client that supports elicitation and fills forms in with `answer`.
@@ -148,8 +266,30 @@ impl TestGateway {
         env: &[(&str, &str)],
         answer: Value,
     ) -> TestGateway {
+        let abilities = Abilities {
+            elicitation: Some(answer),
+            ..Abilities::default()
+        };
         let home = tempfile::tempdir().expect("temp dir");
-        Self::start_full(home, catalog, &[], "info", env, Some(answer)).await
+        Self::start_full(home, catalog, &[], "info", env, abilities).await
+    }
+
+    /// With a client that can do what `abilities` say for servers.
+    pub(crate) async fn start_able(
+        catalog: &Path,
+        extra: &[&str],
+        abilities: Abilities,
+    ) -> TestGateway {
+        let home = tempfile::tempdir().expect("temp dir");
+        Self::start_full(
+            home,
+            catalog,
+            extra,
+            "info,switchboard=debug",
+            &[],
+            abilities,
+        )
+        .await
     }
 
     async fn start_full(
@@ -158,7 +298,7 @@ impl TestGateway {
         extra: &[&str],
         log: &str,
         env: &[(&str, &str)],
-        answer: Option<Value>,
+        abilities: Abilities,
     ) -> TestGateway {
         let mut command = switchboard(home.path());
         command
@@ -186,16 +326,7 @@ impl TestGateway {
             }
         });
         let (sender, changes) = watch::channel(0);
-        let mut capabilities = ClientCapabilities::default();
-        if answer.is_some() {
-            capabilities.elicitation = Some(rmcp::model::ElicitationCapability::default());
-        }
-        let listener = Listener {
-            info: ClientConfig::new(capabilities, Implementation::new("switchboard-tests", "0")),
-            changes: Arc::new(sender),
-            answer,
-            asked: Arc::default(),
-        };
+        let listener = Listener::new(abilities, sender);
         let transport = (
             child.stdout.take().expect("piped stdout"),
             child.stdin.take().expect("piped stdin"),
@@ -208,6 +339,11 @@ impl TestGateway {
             ),
             Err(_) => panic!("initialize timed out; stderr:\n{}", stderr.lock().unwrap()),
         };
+        // What the client sees is the gateway's answer of the moment, never a copy rmcp kept.
+        client
+            .peer()
+            .set_response_cache_config(rmcp::ClientCacheConfig::disabled())
+            .await;
         TestGateway {
             client: Some(client),
             child,
@@ -265,6 +401,27 @@ impl TestGateway {
                 self.stderr()
             );
         }
+    }
+
+    /// What the client heard so far besides tool list changes.
+    pub(crate) fn heard(&self) -> Vec<Heard> {
+        self.client().service().heard.lock().unwrap().clone()
+    }
+
+    /// Waits until the client heard something `matches` accepts.
+    pub(crate) async fn wait_heard(&self, what: &str, matches: impl Fn(&Heard) -> bool) {
+        let deadline = tokio::time::Instant::now() + STEP;
+        while tokio::time::Instant::now() < deadline {
+            if self.heard().iter().any(&matches) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!(
+            "never heard {what}; heard {:?}; stderr:\n{}",
+            self.heard(),
+            self.stderr()
+        );
     }
 
     /// Ids of the managed containers this gateway owns, optionally for one server only.

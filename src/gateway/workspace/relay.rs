@@ -6,7 +6,7 @@
     reason = "sampling, roots and logging are deprecated by SEP-2577 but 2025-era servers and clients use them"
 )]
 
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use rmcp::model::LoggingMessageNotificationParam;
 use tokio::sync::mpsc;
@@ -21,13 +21,29 @@ use crate::upstream::{Listed, Offer, Relay, Upstream};
 pub(super) struct ServerRelay {
     workspace: Weak<Workspace>,
     server: ServerName,
+    /// The lists the server said changed since the last re-list; they are announced even if
+    /// the server's new answer looks the same (it may have changed what a tool does, not how
+    /// it is listed, and a gateway passes the word on).
+    named: Arc<Mutex<Kinds>>,
     /// Wakes the task that re-lists the server; full means a re-list is pending already,
     /// which will see this change too.
     changed: mpsc::Sender<()>,
 }
 
 /// Notices that the server's lists changed, for [`follow`].
-pub(super) struct Changes(mpsc::Receiver<()>);
+pub(super) struct Changes {
+    named: Arc<Mutex<Kinds>>,
+    wake: mpsc::Receiver<()>,
+}
+
+impl Changes {
+    /// Waits for the next change; says which lists the server named since the last one.
+    async fn next(&mut self) -> Option<Kinds> {
+        self.wake.recv().await?;
+        let mut named = self.named.lock().unwrap_or_else(PoisonError::into_inner);
+        Some(std::mem::take(&mut *named))
+    }
+}
 
 impl ServerRelay {
     pub(super) fn open(
@@ -35,17 +51,27 @@ impl ServerRelay {
         server: ServerName,
     ) -> (Arc<dyn Relay>, Changes) {
         let (sender, receiver) = mpsc::channel(1);
+        let named = Arc::new(Mutex::new(Kinds::default()));
         let relay = ServerRelay {
             workspace,
             server,
+            named: named.clone(),
             changed: sender,
         };
-        (Arc::new(relay), Changes(receiver))
+        let changes = Changes {
+            named,
+            wake: receiver,
+        };
+        (Arc::new(relay), changes)
     }
 }
 
 impl Relay for ServerRelay {
-    fn changed(&self, _list: Listed) {
+    fn changed(&self, list: Listed) {
+        self.named
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .add(list);
         let _ = self.changed.try_send(());
     }
 
@@ -74,24 +100,24 @@ pub(super) fn follow(
 ) {
     let weak_upstream = Arc::downgrade(upstream);
     tokio::spawn(async move {
-        while changes.0.recv().await.is_some() {
+        while let Some(named) = changes.next().await {
             let (Some(workspace), Some(upstream)) = (workspace.upgrade(), weak_upstream.upgrade())
             else {
                 return;
             };
-            workspace.refresh_offer(&server, &upstream).await;
+            workspace.refresh_offer(&server, &upstream, named).await;
         }
     });
 }
 
 impl Workspace {
     /// Takes in a server's new offer: its routes are replaced and every session told of the
-    /// kinds that changed, unless nothing did or `upstream` is no longer the server's
-    /// connection.
+    /// kinds that changed and those the server `named`, unless `upstream` is no longer the
+    /// server's connection.
     ///
     /// It takes no `ops` lock (a slow server must not hold up add and remove): a connection
     /// replaced meanwhile fails the identity check below.
-    async fn refresh_offer(&self, server: &ServerName, upstream: &Arc<Upstream>) {
+    async fn refresh_offer(&self, server: &ServerName, upstream: &Arc<Upstream>, named: Kinds) {
         let limit = self.gateway.settings.start_timeout;
         let offer = match tokio::time::timeout(limit, upstream.list_offer()).await {
             Ok(Ok(offer)) => offer,
@@ -115,6 +141,7 @@ impl Workspace {
         if kinds.any() {
             tracing::info!(server = %server, workspace = %self.id, ?kinds, "server changed what it offers");
         }
+        let kinds = kinds.or(named);
         // No session caused it, so every session is told.
         self.announce_lists(kinds, 0);
     }

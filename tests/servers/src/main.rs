@@ -4,7 +4,8 @@
 //! - `fixture-server collide`: echo and add again (to collide with `echo`), plus shout.
 //! - `fixture-server exit`: writes a line to stderr and exits before `initialize`.
 //! - `fixture-server conformance`: what the MCP conformance suite's server scenarios call, on
-//!   the 2025-11-25 and 2026-07-28 lifecycles (the library's `conformance` module).
+//!   the 2025-11-25 and 2026-07-28 lifecycles (the library's `conformance` module);
+//!   `fixture-server conformance-2025` is the same server speaking no revision after 2025-11-25.
 //!
 //! Built static and packed into a `FROM scratch` image by `switchboard-testsupport`.
 
@@ -148,12 +149,16 @@ fn main() -> std::process::ExitCode {
             "echo" => serve(Echo).await,
             "collide" => serve(Collide).await,
             "conformance" => serve(switchboard_fixture_servers::conformance_server()).await,
+            "conformance-2025" => {
+                let newest = rmcp::model::ProtocolVersion::V_2025_11_25;
+                serve(switchboard_fixture_servers::conformance::Conformance::up_to(&newest)).await
+            }
             "exit" => {
                 eprintln!("fixture: exiting before initialize on purpose");
                 Err("asked to exit".to_string())
             }
             other => Err(format!(
-                "unknown mode `{other}`; use echo, collide, conformance or exit"
+                "unknown mode `{other}`; use echo, collide, conformance, conformance-2025 or exit"
             )),
         }
     });

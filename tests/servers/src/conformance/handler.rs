@@ -3,15 +3,16 @@
 //! makes another that shares the server's state, which is how a streamable HTTP harness serves
 //! many sessions (and 2026-07-28 requests, each its own) from one server.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, ErrorData,
     GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
     ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, LoggingLevel,
-    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
-    ServerConfig, SetLevelRequestMethod, SetLevelRequestParams, SubscribeRequestParams,
-    SubscriptionFilter, Tool, UnsubscribeRequestParams,
+    PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
+    ServerCapabilities, ServerConfig, SetLevelRequestMethod, SetLevelRequestParams,
+    SubscribeRequestParams, SubscriptionFilter, Tool, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{RoleServer, ServerHandler};
@@ -28,6 +29,9 @@ use super::{notify, prompts, resources, tools};
 pub struct Conformance {
     shared: Arc<Shared>,
     session: Arc<Session>,
+    /// The protocol revisions it speaks; [`Conformance::up_to`] leaves the newest out, so a
+    /// client's probe for 2026-07-28 falls back to `initialize`.
+    versions: &'static [ProtocolVersion],
 }
 
 impl Conformance {
@@ -37,6 +41,15 @@ impl Conformance {
         Conformance {
             shared: Arc::new(Shared::new()),
             session: Arc::new(Session::new()),
+            versions: ProtocolVersion::KNOWN_VERSIONS,
+        }
+    }
+
+    /// A new server that speaks no revision newer than `newest` (a 2025-era server).
+    pub fn up_to(newest: &ProtocolVersion) -> Conformance {
+        Conformance {
+            versions: ProtocolVersion::known_up_to(newest),
+            ..Conformance::new()
         }
     }
 
@@ -45,6 +58,7 @@ impl Conformance {
         Conformance {
             shared: Arc::clone(&self.shared),
             session: Arc::new(Session::new()),
+            versions: self.versions,
         }
     }
 }
@@ -78,6 +92,10 @@ impl ServerHandler for Conformance {
                  prompts its server scenarios call, on both the 2025-11-25 and 2026-07-28 \
                  lifecycles.",
             )
+    }
+
+    fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
+        Cow::Borrowed(self.versions)
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
