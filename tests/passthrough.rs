@@ -496,3 +496,27 @@ async fn a_remote_servers_prompts_resources_and_questions_cross_too() {
     )
     .await;
 }
+
+/// The Python SDK over streamable HTTP, as a 2025-11-25 session (the gateway asks it the
+/// servers' questions) and as a 2026-07-28 client (it gets them as input-required results,
+/// a 2025-era server's call held meanwhile): the same items, answers and collisions.
+#[tokio::test]
+async fn python_sdk_gets_everything_in_both_revisions() {
+    let gw = crate::common::http::HttpGateway::start(&["py-legacy", "py-modern"]).await;
+    let script = switchboard_testsupport::repo_root().join("tests/interop/passthrough.py");
+    for (mode, token) in [("legacy", &gw.tokens[0]), ("modern", &gw.tokens[1])] {
+        let out = tokio::process::Command::new("python3")
+            .arg(&script)
+            .args([mode, &gw.url, token])
+            .output()
+            .await
+            .expect("python3 runs (install the SDK with `pip install mcp`)");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("interop ok"),
+            "{mode}: stdout:\n{stdout}\nstderr:\n{}\ngateway:\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            gw.stderr()
+        );
+    }
+}

@@ -1,7 +1,8 @@
 //! The client session behind a forwarded request, as the upstream side needs it: where the
 //! request's progress goes, and who answers the questions a server asks meanwhile. A 2025-era
 //! session is asked directly (`sampling/createMessage`, `elicitation/create`, `roots/list`) if
-//! it declared the capability; otherwise the server gets an error at once, never a hang.
+//! it declared the capability; otherwise the server gets an error at once, never a hang. A
+//! 2026-07-28 client is asked through a held call (`hold.rs`).
 #![allow(
     deprecated,
     reason = "sampling and roots are deprecated by SEP-2577 but in use"
@@ -64,21 +65,23 @@ impl SessionCaller {
         }
     }
 
-    /// Puts `ask` to the client and waits for its answer.
+    /// Puts `ask` to the client and waits for its answer. A 2026-07-28 client is asked
+    /// through a held call instead (`hold.rs`); reaching here, it is asked by a call that
+    /// cannot be held (one `mcp-exec` makes).
     pub(crate) async fn put(&self, ask: Ask) -> Result<Answer, ErrorData> {
-        if self.stateless {
+        if !self.can(&ask) {
             return Err(ErrorData::invalid_request(
                 format!(
-                    "the client speaks MCP 2026-07-28, which takes {} questions only as input-required results; this server asked directly",
+                    "the client did not declare the `{}` capability, so it cannot answer this request",
                     ask.capability()
                 ),
                 None,
             ));
         }
-        if !self.can(&ask) {
+        if self.stateless {
             return Err(ErrorData::invalid_request(
                 format!(
-                    "the client did not declare the `{}` capability, so it cannot answer this request",
+                    "the client speaks MCP 2026-07-28, which takes {} questions only as input-required results, and this call cannot return one; call the tool directly",
                     ask.capability()
                 ),
                 None,

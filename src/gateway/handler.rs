@@ -24,6 +24,7 @@ use crate::gateway::tools::{self, MetaTool};
 use crate::gateway::workspace::CallError;
 use crate::gateway::workspaces::SessionScope;
 use crate::gateway::{Workspace, WorkspaceSource};
+use crate::upstream::Caller;
 
 pub(crate) use notify::notify_lists;
 
@@ -202,10 +203,10 @@ impl ServerHandler for Session {
                     meta.call(&cx, request.arguments).await,
                 ));
             }
-            let forwarded = inputs::drive(&caller, request, |params| {
-                workspace.call_tool(params, Some(caller.clone()))
-            })
-            .await;
+            let send = forwarder(&workspace, |workspace, params, caller| async move {
+                workspace.call_tool(params, Some(caller)).await
+            });
+            let forwarded = inputs::forward(workspace.holds(), &caller, request, send).await;
             match forwarded {
                 Ok(response) => Ok(response),
                 Err(Failure::Call(
@@ -249,11 +250,12 @@ impl ServerHandler for Session {
         let workspace = self.ready(&context).await?;
         let caller = SessionCaller::of(&context, workspace.log_level(self.id));
         let request = with_meta(request, &context, |r| &mut r.meta);
-        inputs::drive(&caller, request, |params| {
-            workspace.get_prompt(params, Some(caller.clone()))
-        })
-        .await
-        .map_err(protocol_error)
+        let send = forwarder(&workspace, |workspace, params, caller| async move {
+            workspace.get_prompt(params, Some(caller)).await
+        });
+        inputs::forward(workspace.holds(), &caller, request, send)
+            .await
+            .map_err(protocol_error)
     }
 
     async fn list_resources(
@@ -286,11 +288,12 @@ impl ServerHandler for Session {
         let workspace = self.ready(&context).await?;
         let caller = SessionCaller::of(&context, workspace.log_level(self.id));
         let request = with_meta(request, &context, |r| &mut r.meta);
-        let mut response = inputs::drive(&caller, request, |params| {
-            workspace.read_resource(params, Some(caller.clone()))
-        })
-        .await
-        .map_err(protocol_error)?;
+        let send = forwarder(&workspace, |workspace, params, caller| async move {
+            workspace.read_resource(params, Some(caller)).await
+        });
+        let mut response = inputs::forward(workspace.holds(), &caller, request, send)
+            .await
+            .map_err(protocol_error)?;
         // The server's own hints stand; a server that gave none is not cached.
         if let ReadResourceResponse::Complete(result) = &mut response {
             result.ttl_ms = result.ttl_ms.or(CACHE_HINTS.0);
@@ -397,4 +400,17 @@ impl ServerHandler for Session {
         workspace.start_preload();
         notify::follow(&workspace, context.peer, self.id, self.scope.ended());
     }
+}
+
+/// The `send` of [`inputs::forward`]: `call` with a handle of the workspace of its own, so a
+/// call held for a client's answer (`hold.rs`) can outlive the request that started it.
+fn forwarder<P, Fut, C>(
+    workspace: &Arc<Workspace>,
+    call: C,
+) -> impl Fn(P, Arc<dyn Caller>) -> Fut + use<P, Fut, C>
+where
+    C: Fn(Arc<Workspace>, P, Arc<dyn Caller>) -> Fut,
+{
+    let workspace = workspace.clone();
+    move |params, caller| call(workspace.clone(), params, caller)
 }

@@ -2,9 +2,11 @@
 //! answers a request it needs the user for with the questions instead of a result; a
 //! 2026-07-28 client gets that result as it is and retries itself. A 2025-era session cannot,
 //! so the gateway asks it each question the old way and retries for it, for a few rounds.
+//! The other way round, a 2025-era server asking a 2026-07-28 client, is `hold.rs`.
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Arc;
 
 use rmcp::ErrorData;
 use rmcp::model::{
@@ -14,18 +16,25 @@ use rmcp::model::{
 };
 
 use crate::gateway::caller::SessionCaller;
+use crate::gateway::hold::Holds;
 use crate::gateway::workspace::CallError;
-use crate::upstream::{Answer, Ask};
+use crate::upstream::{Answer, Ask, Caller};
 
 /// A request that can be sent again with answers (`tools/call`, `prompts/get`,
 /// `resources/read`).
-pub(crate) trait Retry: Clone {
+pub(crate) trait Retry: Clone + Send + 'static {
     fn answered(&mut self, responses: InputResponses, state: Option<String>);
+    /// The `requestState` the client sent back, if any.
+    fn state(&self) -> Option<&str>;
+    /// The answers the client sent, taken out.
+    fn take_responses(&mut self) -> InputResponses;
 }
 
 /// A response that may be a set of questions instead of the result.
 pub(crate) trait MaybeInput: Sized {
     fn questions(self) -> Result<InputRequiredResult, Self>;
+    /// The response that asks `input` instead.
+    fn asking(input: InputRequiredResult) -> Self;
 }
 
 macro_rules! retry {
@@ -35,6 +44,12 @@ macro_rules! retry {
                 self.input_responses = Some(responses);
                 self.request_state = state;
             }
+            fn state(&self) -> Option<&str> {
+                self.request_state.as_deref()
+            }
+            fn take_responses(&mut self) -> InputResponses {
+                self.input_responses.take().unwrap_or_default()
+            }
         }
         impl MaybeInput for $response {
             fn questions(self) -> Result<InputRequiredResult, Self> {
@@ -42,6 +57,9 @@ macro_rules! retry {
                     $response::InputRequired(input) => Ok(input),
                     other => Err(other),
                 }
+            }
+            fn asking(input: InputRequiredResult) -> Self {
+                $response::InputRequired(input)
             }
         }
     };
@@ -58,6 +76,27 @@ pub(crate) enum Failure {
     Call(CallError),
     /// A question could not be answered, or there were too many.
     Input(ErrorData),
+}
+
+/// Forwards a request that may need the user's input: a 2026-07-28 client gets questions as
+/// input-required results, whichever era the server is (`holds` keeps the calls of 2025-era
+/// servers that asked); a 2025-era client is asked by the gateway ([`drive`]).
+pub(crate) async fn forward<P, R, F, Fut>(
+    holds: &Arc<Holds>,
+    caller: &Arc<SessionCaller>,
+    params: P,
+    send: F,
+) -> Result<R, Failure>
+where
+    P: Retry,
+    R: MaybeInput + Send + 'static,
+    F: Fn(P, Arc<dyn Caller>) -> Fut,
+    Fut: Future<Output = Result<R, CallError>> + Send + 'static,
+{
+    if caller.is_stateless() {
+        return holds.forward(caller.clone(), params, send).await;
+    }
+    drive(caller, params, |params| send(params, caller.clone())).await
 }
 
 /// Sends `params` with `send`; for a client that cannot take input-required results, answers

@@ -8,6 +8,7 @@ mod caller;
 mod context;
 mod elicit;
 mod handler;
+mod hold;
 mod inputs;
 mod launch;
 mod logging;

@@ -15,6 +15,7 @@ use tokio::sync::broadcast;
 
 use crate::catalog::{CatalogEntry, ServerName};
 use crate::gateway::Gateway;
+use crate::gateway::hold::Holds;
 use crate::gateway::launch::{self, LaunchError, LaunchSpec};
 use crate::gateway::naming::ExposedToolName;
 use crate::gateway::routing::{Kinds, Routes};
@@ -56,6 +57,8 @@ pub struct Workspace {
     ops: tokio::sync::Mutex<()>,
     state: RwLock<State>,
     changes: broadcast::Sender<Change>,
+    /// Calls of 2025-era servers waiting for a 2026-07-28 client's answer.
+    holds: Arc<Holds>,
 }
 
 #[derive(Debug)]
@@ -162,7 +165,13 @@ impl Workspace {
                 log_levels: HashMap::new(),
             }),
             changes: broadcast::channel(64).0,
+            holds: Arc::default(),
         })
+    }
+
+    /// The calls waiting for a 2026-07-28 client's answer.
+    pub(crate) fn holds(&self) -> &Arc<Holds> {
+        &self.holds
     }
 
     pub fn gateway(&self) -> &Arc<Gateway> {

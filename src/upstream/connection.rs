@@ -258,7 +258,9 @@ impl Upstream {
         let progress = own_hop(&mut params.meta);
         let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
         match self.send(request, caller, progress).await? {
-            ServerResult::CallToolResult(result) => Ok(CallToolResponse::Complete(result)),
+            ServerResult::CallToolResult(result) => {
+                Ok(CallToolResponse::Complete(completed!(result)))
+            }
             ServerResult::InputRequiredResult(result) => {
                 Ok(CallToolResponse::InputRequired(result))
             }
@@ -276,7 +278,9 @@ impl Upstream {
         let progress = own_hop(&mut params.meta);
         let request = ClientRequest::GetPromptRequest(GetPromptRequest::new(params));
         match self.send(request, caller, progress).await? {
-            ServerResult::GetPromptResult(result) => Ok(GetPromptResponse::Complete(result)),
+            ServerResult::GetPromptResult(result) => {
+                Ok(GetPromptResponse::Complete(completed!(result)))
+            }
             ServerResult::InputRequiredResult(result) => {
                 Ok(GetPromptResponse::InputRequired(result))
             }
@@ -293,7 +297,9 @@ impl Upstream {
         let progress = own_hop(&mut params.meta);
         let request = ClientRequest::ReadResourceRequest(ReadResourceRequest::new(params));
         match self.send(request, caller, progress).await? {
-            ServerResult::ReadResourceResult(result) => Ok(ReadResourceResponse::Complete(result)),
+            ServerResult::ReadResourceResult(result) => {
+                Ok(ReadResourceResponse::Complete(completed!(result)))
+            }
             ServerResult::InputRequiredResult(result) => {
                 Ok(ReadResourceResponse::InputRequired(result))
             }
@@ -307,10 +313,9 @@ impl Upstream {
         mut params: CompleteRequestParams,
     ) -> Result<CompleteResult, Error> {
         own_hop(&mut params.meta);
-        self.client
-            .peer()
-            .complete(params)
-            .await
+        let result = self.client.peer().complete(params).await;
+        result
+            .map(|r| completed!(r))
             .map_err(|e| self.call_error(e))
     }
 
@@ -457,6 +462,19 @@ struct Opened {
     offer: Offer,
     followed: Option<Followed>,
 }
+
+/// A result as the gateway's clients get it: a 2025-era server's has no `resultType`, which a
+/// 2026-07-28 client requires (rmcp leaves it out again for older clients).
+macro_rules! completed {
+    ($result:expr) => {{
+        let mut result = $result;
+        result
+            .result_type
+            .get_or_insert(rmcp::model::ResultType::COMPLETE);
+        result
+    }};
+}
+use completed;
 
 /// The revisions a probe asks a server for, newest first.
 const PREFERRED: [ProtocolVersion; 1] = [ProtocolVersion::V_2026_07_28];

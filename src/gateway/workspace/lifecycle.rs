@@ -185,6 +185,8 @@ impl Workspace {
         self.closed
             .store(true, std::sync::atomic::Ordering::Release);
         self.closing.cancel();
+        // Their tasks hold the workspace; dropping them cancels the servers' calls.
+        self.holds.clear();
         let upstreams: Vec<Arc<Upstream>> = {
             let mut state = self.write();
             let servers = std::mem::take(&mut state.servers);
