@@ -32,6 +32,22 @@ const OLD: &str = "conformance-legacy";
 const OLD_STATIC_TEXT: &str = "switchboard://conformance-legacy/test%3A%2F%2Fstatic-text";
 const OLD_WATCHED: &str = "switchboard://conformance-legacy/test%3A%2F%2Fwatched-resource";
 
+/// What mcp-find says `server` brings: its prompts and resources.
+async fn found_items(gw: &TestGateway, server: &str) -> (Value, Value) {
+    let found = gw
+        .call(
+            "mcp-find",
+            json!({"query": "conformance fixture", "limit": 20}),
+        )
+        .await;
+    let results = found.structured_content.expect("structured")["results"].clone();
+    let result = results
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["name"] == server).cloned())
+        .unwrap_or_else(|| panic!("{server} not found: {results}"));
+    (result["prompts"].clone(), result["resources"].clone())
+}
+
 /// A gateway with both fixture servers added, `conformance` first.
 async fn with_both(abilities: Abilities) -> TestGateway {
     let gw = TestGateway::start_able(&fixture_catalog(), &[], abilities).await;
@@ -104,7 +120,14 @@ fn error_code<T: std::fmt::Debug>(outcome: Result<T, rmcp::ServiceError>) -> i32
 
 #[tokio::test]
 async fn prompts_resources_and_completions_of_both_lifecycles() {
+    // mcp-find tells what a server brings besides tools: what its catalog entry says before
+    // it is added (nothing, for `conformance-legacy`), what it offers once it is.
+    let fresh = TestGateway::start(&fixture_catalog(), &[]).await;
+    assert_eq!(found_items(&fresh, NEW).await, (json!(5), json!(4)));
+    assert_eq!(found_items(&fresh, OLD).await, (Value::Null, Value::Null));
+    drop(fresh);
     let gw = with_both(Abilities::default()).await;
+    assert_eq!(found_items(&gw, OLD).await, (json!(5), json!(4)));
     let client = gw.client();
 
     // The gateway offers what it forwards.

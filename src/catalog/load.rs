@@ -157,6 +157,26 @@ mod tests {
     }
 
     #[test]
+    fn prompts_and_resources_are_counted_however_written() {
+        let text = "registry:\n  a:\n    type: server\n    image: x\n    prompts: 3\n    \
+                    resources: {docs: {}, logs: {}}\n  b:\n    type: server\n    image: x\n    \
+                    prompts: [p, q]\n  c:\n    type: server\n    image: x\n";
+        let catalog = Catalog::parse("t.yaml", text).unwrap();
+        let a = catalog.get("a").unwrap();
+        assert_eq!((a.prompts, a.resources), (Some(3), Some(2)));
+        let b = catalog.get("b").unwrap();
+        assert_eq!((b.prompts, b.resources), (Some(2), None));
+        let c = catalog.get("c").unwrap();
+        assert_eq!((c.prompts, c.resources), (None, None));
+        let bad = "registry:\n  d:\n    type: server\n    image: x\n    prompts: many\n";
+        let err = Catalog::parse("t.yaml", bad).unwrap_err().to_string();
+        assert!(
+            err.contains("`d`") && err.contains("expected a count"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn malformed_entries_name_file_and_entry() {
         let text = "registry:\n  good:\n    type: server\n    image: x\n  bad:\n    type: server\n    tools: 7\n";
         let err = Catalog::parse("t.yaml", text).unwrap_err().to_string();

@@ -68,6 +68,13 @@ pub struct CatalogEntry {
     pub image: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub tools: Vec<ToolSpec>,
+    /// How many prompts the server brings, where the catalog says (a count or a list), so a
+    /// model searching the catalog knows of them before adding it.
+    #[serde(default, deserialize_with = "item_count")]
+    pub prompts: Option<usize>,
+    /// How many resources (and resource templates) it brings: a count, a list or a map.
+    #[serde(default, deserialize_with = "item_count")]
+    pub resources: Option<usize>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub secrets: Vec<SecretSpec>,
     #[serde(default, deserialize_with = "null_as_default")]
@@ -186,6 +193,27 @@ where
     T: Deserialize<'de> + Default,
 {
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A count of items written as a number, a list of them or a map of them.
+fn item_count<'de, D>(deserializer: D) -> Result<Option<usize>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    use serde::de::Error;
+    match Option::<serde_json::Value>::deserialize(deserializer)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Array(items)) => Ok(Some(items.len())),
+        Some(serde_json::Value::Object(items)) => Ok(Some(items.len())),
+        Some(serde_json::Value::Number(n)) => n
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| D::Error::custom(format!("expected a count, found {n}"))),
+        Some(other) => Err(D::Error::custom(format!(
+            "expected a count, a list or a map, found {other}"
+        ))),
+    }
 }
 
 impl CatalogEntry {

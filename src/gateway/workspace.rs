@@ -260,6 +260,16 @@ impl Workspace {
         self.read().servers.contains_key(server)
     }
 
+    /// How many prompts, and resources with resource templates, an added server offers.
+    pub fn brought(&self, server: &str) -> Option<(usize, usize)> {
+        let state = self.read();
+        let offer = &state.servers.get(server)?.offer;
+        Some((
+            offer.prompts.len(),
+            offer.resources.len() + offer.templates.len(),
+        ))
+    }
+
     /// Names of the added servers.
     pub fn added(&self) -> Vec<String> {
         self.read()

@@ -41,8 +41,9 @@ pub(super) fn definition(gateway: &Gateway) -> Tool {
         "Search the catalog of {} MCP servers for one that provides a capability you lack \
          (categories: {}). Call this first whenever the task needs a tool you do not have; \
          describe the need in plain words or paste the task itself. Returns servers best first, \
-         each with its tools (`matched_tools` says which fit your query), the secrets and config \
-         it still needs, and whether it is already added. Next: call mcp-add with the `name` of \
+         each with its tools (`matched_tools` says which fit your query), how many prompts and \
+         resources it brings (null: not known until added), the secrets and config it still \
+         needs, and whether it is already added. Next: call mcp-add with the `name` of \
          the best match.",
         gateway.catalog.catalog().len(),
         categories.join(", ")
@@ -76,6 +77,11 @@ pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
                 entry.tools.iter().map(|t| t.name.clone()).collect()
             };
             let config = cx.workspace.config(entry.name.as_str());
+            // What it offers once added; before, what the catalog says (null: not known).
+            let (prompts, resources) = match cx.workspace.brought(entry.name.as_str()) {
+                Some((prompts, resources)) => (Some(prompts), Some(resources)),
+                None => (entry.prompts, entry.resources),
+            };
             json!({
                 "name": entry.name.as_str(),
                 "title": entry.title,
@@ -84,6 +90,8 @@ pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
                 "type": entry.kind.as_str(),
                 "tools": tools,
                 "matched_tools": hit.matched_tools,
+                "prompts": prompts,
+                "resources": resources,
                 "required_secrets": entry.secrets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
                 "missing_secrets": launch::missing_secrets(entry, &secrets).iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
                 "missing_config": launch::missing_config(entry, &config),
