@@ -1,6 +1,10 @@
-//! `cargo bench --bench call_overhead`: latency of a `tools/call` (echo) through the gateway,
-//! beside the same call made directly to the same server in a container started the same way.
-//! Prints `RESULT direct_p50_us=… gateway_p50_us=… added_p50_us=… ratio=…` last.
+//! `cargo bench --bench call_overhead`: latency through the gateway beside the same request
+//! made directly to the same server in a container started the same way (the floor, measured
+//! in the same run): `tools/call` of the echo fixture, and `resources/read` and `prompts/get`
+//! of the conformance fixture (which the gateway speaks 2026-07-28 to, as the direct client
+//! does). Prints one line per request and `RESULT …` last: `direct_p50_us`, `gateway_p50_us`,
+//! `added_p50_us` and `ratio` for the echo call, then `<request>_added_p50_us` and
+//! `<request>_ratio` for each.
 
 #[path = "../tests/common/mod.rs"]
 #[allow(dead_code)]
@@ -8,8 +12,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use rmcp::ServiceExt;
-use rmcp::model::CallToolRequestParams;
+use futures::future::BoxFuture;
+use rmcp::model::{
+    CallToolRequestParams, GetPromptRequestParams, ProtocolVersion, ReadResourceRequestParams,
+};
+use rmcp::service::{ClientLifecycleMode, ClientServiceExt, Peer, RoleClient};
 use serde_json::json;
 use switchboard::runtime::{Docker, GatewayId};
 use switchboard_testsupport::percentile;
@@ -17,56 +24,134 @@ use switchboard_testsupport::percentile;
 const CALLS: usize = 2000;
 const WARM_UP: usize = 200;
 
+/// One kind of request, sent the same way directly and through the gateway.
+struct Request {
+    name: &'static str,
+    server: &'static str,
+    send: fn(&Peer<RoleClient>) -> BoxFuture<'_, ()>,
+}
+
+const REQUESTS: [Request; 3] = [
+    Request {
+        name: "tools_call",
+        server: "echo",
+        send: |peer| {
+            Box::pin(async move {
+                let mut params = CallToolRequestParams::new("echo");
+                params.arguments = json!({"text": "hello from the benchmark"})
+                    .as_object()
+                    .cloned();
+                peer.call_tool(params).await.expect("tools/call");
+            })
+        },
+    },
+    Request {
+        name: "resources_read",
+        server: "conformance",
+        send: |peer| {
+            Box::pin(async move {
+                let params = ReadResourceRequestParams::new("test://static-text");
+                peer.read_resource(params).await.expect("resources/read");
+            })
+        },
+    },
+    Request {
+        name: "prompts_get",
+        server: "conformance",
+        send: |peer| {
+            Box::pin(async move {
+                let mut params = GetPromptRequestParams::new("test_prompt_with_arguments");
+                params.arguments = json!({"arg1": "a", "arg2": "b"}).as_object().cloned();
+                peer.get_prompt(params).await.expect("prompts/get");
+            })
+        },
+    },
+];
+
 #[tokio::main]
 async fn main() {
     let catalog = common::fixture_catalog();
     let image = switchboard_testsupport::ensure_fixture_image().expect("fixture image");
-
     let docker = Docker::connect(GatewayId::current(), Duration::from_secs(60))
         .await
         .expect("docker");
-    let spec = common::echo_spec(image);
-    let running = docker.start(&spec).await.expect("start container");
-    let direct_client = ().serve((running.stdout, running.stdin)).await.expect("initialize");
-    let mut direct = measure(direct_client.peer()).await;
-    let _ = direct_client.cancel().await;
-    docker.remove(&running.id).await;
+
+    // The floor: each server in its own container, spoken to directly the way the gateway
+    // speaks to it (the probe for 2026-07-28, falling back to the session way), with rmcp's
+    // response cache off as the gateway has it.
+    let mut direct = Vec::new();
+    for server in ["echo", "conformance"] {
+        let mut spec = common::echo_spec(image.clone());
+        spec.server = server.into();
+        spec.command = vec![server.into()];
+        let running = docker.start(&spec).await.expect("start container");
+        let lifecycle = ClientLifecycleMode::Auto {
+            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            legacy_version: None,
+        };
+        let client = ()
+            .serve_with_lifecycle((running.stdout, running.stdin), lifecycle)
+            .await
+            .expect("initialize");
+        client
+            .peer()
+            .set_response_cache_config(rmcp::ClientCacheConfig::disabled())
+            .await;
+        for request in REQUESTS.iter().filter(|r| r.server == server) {
+            direct.push(measure(client.peer(), request).await);
+        }
+        let _ = client.cancel().await;
+        docker.remove(&running.id).await;
+    }
 
     let gw = common::TestGateway::start_with_log(&catalog, &[], "warn").await;
-    let added = gw.call("mcp-add", json!({"name": "echo"})).await;
-    assert_eq!(added.is_error, Some(false), "{}", common::text(&added));
-    let mut through = measure(gw.client().peer()).await;
+    for server in ["echo", "conformance"] {
+        let added = gw.call("mcp-add", json!({ "name": server })).await;
+        assert_eq!(added.is_error, Some(false), "{}", common::text(&added));
+    }
+    let mut through = Vec::new();
+    for request in &REQUESTS {
+        through.push(measure(gw.client().peer(), request).await);
+    }
     drop(gw);
 
-    let (direct_p50, direct_p99) = (percentile(&mut direct, 0.5), percentile(&mut direct, 0.99));
-    let (gateway_p50, gateway_p99) = (
-        percentile(&mut through, 0.5),
-        percentile(&mut through, 0.99),
-    );
-    println!("calls={CALLS} direct_p99_us={direct_p99:.0} gateway_p99_us={gateway_p99:.0}");
-    println!(
-        "RESULT direct_p50_us={direct_p50:.0} gateway_p50_us={gateway_p50:.0} added_p50_us={:.0} ratio={:.2}",
-        gateway_p50 - direct_p50,
-        gateway_p50 / direct_p50
-    );
+    let mut result = String::from("RESULT");
+    for ((request, mut direct), mut through) in REQUESTS.iter().zip(direct).zip(through) {
+        let (direct_p50, direct_p99) = (percentile(&mut direct, 0.5), percentile(&mut direct, 0.99));
+        let (gateway_p50, gateway_p99) =
+            (percentile(&mut through, 0.5), percentile(&mut through, 0.99));
+        let (added, ratio) = (gateway_p50 - direct_p50, gateway_p50 / direct_p50);
+        println!(
+            "{} ({}): calls={CALLS} direct_p50_us={direct_p50:.0} gateway_p50_us={gateway_p50:.0} \
+             added_p50_us={added:.0} ratio={ratio:.2} direct_p99_us={direct_p99:.0} \
+             gateway_p99_us={gateway_p99:.0}",
+            request.name, request.server
+        );
+        if request.name == "tools_call" {
+            result.push_str(&format!(
+                " direct_p50_us={direct_p50:.0} gateway_p50_us={gateway_p50:.0} \
+                 added_p50_us={added:.0} ratio={ratio:.2}"
+            ));
+        } else {
+            result.push_str(&format!(
+                " {name}_direct_p50_us={direct_p50:.0} {name}_added_p50_us={added:.0} \
+                 {name}_ratio={ratio:.2}",
+                name = request.name
+            ));
+        }
+    }
+    println!("{result}");
 }
 
-/// Microseconds per sequential echo call, after a warm-up.
-async fn measure(peer: &rmcp::service::Peer<rmcp::service::RoleClient>) -> Vec<f64> {
-    let params = || {
-        let mut params = CallToolRequestParams::new("echo");
-        params.arguments = json!({"text": "hello from the benchmark"})
-            .as_object()
-            .cloned();
-        params
-    };
+/// Microseconds per sequential request, after a warm-up.
+async fn measure(peer: &Peer<RoleClient>, request: &Request) -> Vec<f64> {
     for _ in 0..WARM_UP {
-        peer.call_tool(params()).await.expect("warm-up call");
+        (request.send)(peer).await;
     }
     let mut samples = Vec::with_capacity(CALLS);
     for _ in 0..CALLS {
         let started = Instant::now();
-        peer.call_tool(params()).await.expect("call");
+        (request.send)(peer).await;
         samples.push(started.elapsed().as_secs_f64() * 1e6);
     }
     samples
