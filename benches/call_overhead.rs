@@ -89,10 +89,10 @@ async fn main() {
             preferred_versions: vec![ProtocolVersion::V_2026_07_28],
             legacy_version: None,
         };
-        let client = ()
-            .serve_with_lifecycle((running.stdout, running.stdin), lifecycle)
-            .await
-            .expect("initialize");
+        let client =
+            ().serve_with_lifecycle((running.stdout, running.stdin), lifecycle)
+                .await
+                .expect("initialize");
         client
             .peer()
             .set_response_cache_config(rmcp::ClientCacheConfig::disabled())
@@ -117,9 +117,12 @@ async fn main() {
 
     let mut result = String::from("RESULT");
     for ((request, mut direct), mut through) in REQUESTS.iter().zip(direct).zip(through) {
-        let (direct_p50, direct_p99) = (percentile(&mut direct, 0.5), percentile(&mut direct, 0.99));
-        let (gateway_p50, gateway_p99) =
-            (percentile(&mut through, 0.5), percentile(&mut through, 0.99));
+        let (direct_p50, direct_p99) =
+            (percentile(&mut direct, 0.5), percentile(&mut direct, 0.99));
+        let (gateway_p50, gateway_p99) = (
+            percentile(&mut through, 0.5),
+            percentile(&mut through, 0.99),
+        );
         let (added, ratio) = (gateway_p50 - direct_p50, gateway_p50 / direct_p50);
         println!(
             "{} ({}): calls={CALLS} direct_p50_us={direct_p50:.0} gateway_p50_us={gateway_p50:.0} \

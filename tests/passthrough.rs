@@ -2,8 +2,8 @@
 //! stdio): prompts, resources, templates, completions, subscriptions, logs, progress and the
 //! servers' questions (sampling, elicitation, roots), from a server the gateway speaks
 //! 2026-07-28 to (`conformance`) and from one it speaks 2025-11-25 to (`conformance-legacy`),
-//! whose prompts and resources collide with the first one's; and the same from a remote
-//! server spoken to over streamable HTTP.
+//! whose prompts and resources collide with the first one's; the same from a remote server
+//! spoken to over streamable HTTP; and the Python and TypeScript SDKs over HTTP.
 #![allow(
     deprecated,
     reason = "rmcp marks logging and resources/subscribe deprecated (SEP-2577); a 2025-11-25 \
@@ -542,4 +542,24 @@ async fn python_sdk_gets_everything_in_both_revisions() {
             gw.stderr()
         );
     }
+}
+
+/// The official TypeScript SDK over streamable HTTP: the same items, answers and collisions.
+#[tokio::test]
+async fn typescript_sdk_gets_everything_too() {
+    let gw = crate::common::http::HttpGateway::start(&["ts-pass"]).await;
+    let script = crate::interop::typescript("passthrough.mjs");
+    let out = tokio::process::Command::new("node")
+        .arg(&script)
+        .args([&gw.url, &gw.tokens[0]])
+        .output()
+        .await
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("interop ok"),
+        "stdout:\n{stdout}\nstderr:\n{}\ngateway:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        gw.stderr()
+    );
 }
