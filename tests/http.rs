@@ -410,18 +410,8 @@ async fn stateless_clients_get_list_changed_through_listen() {
 async fn python_sdk_drives_the_whole_path_over_http() {
     let gw = HttpGateway::start(&["py"]).await;
     let script = switchboard_testsupport::repo_root().join("tests/interop/mcp_path.py");
-    let out = tokio::process::Command::new("python3")
-        .arg(&script)
-        .args(["http", &gw.url, &gw.tokens[0], "py"])
-        .output()
-        .await
-        .expect("python3 runs (install the SDK with `pip install mcp`)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("interop ok"),
-        "stdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let args = ["http", &gw.url, &gw.tokens[0], "py"];
+    crate::interop::run_over_http(&gw, "python3", &script, &args).await;
 }
 
 /// The official TypeScript SDK over streamable HTTP, including its reconnect after a JSON-RPC
@@ -430,18 +420,8 @@ async fn python_sdk_drives_the_whole_path_over_http() {
 async fn typescript_sdk_drives_the_whole_path_over_http() {
     let gw = HttpGateway::start(&["ts"]).await;
     let script = crate::interop::typescript("mcp_path.mjs");
-    let out = tokio::process::Command::new("node")
-        .arg(&script)
-        .args(["http", &gw.url, &gw.tokens[0], "ts"])
-        .output()
-        .await
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("interop ok"),
-        "stdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let args = ["http", &gw.url, &gw.tokens[0], "ts"];
+    crate::interop::run_over_http(&gw, "node", &script, &args).await;
     let log = gw.stderr();
     assert!(!log.contains("Resume failed"), "{log}");
 }

@@ -25,12 +25,34 @@ pub(crate) fn typescript(name: &str) -> PathBuf {
 }
 
 fn assert_ok(what: &str, out: &std::process::Output) {
+    assert_ok_beside(what, out, "");
+}
+
+/// As [`assert_ok`], with what the gateway logged meanwhile shown on failure.
+fn assert_ok_beside(what: &str, out: &std::process::Output, gateway_log: &str) {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success() && stdout.contains("interop ok"),
-        "{what} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        "{what} failed\nstdout:\n{stdout}\nstderr:\n{stderr}\ngateway:\n{gateway_log}"
     );
+}
+
+/// Runs a client script against an HTTP gateway (`program` is `python3` or `node`) and checks
+/// it said "interop ok".
+pub(crate) async fn run_over_http(
+    gw: &crate::common::http::HttpGateway,
+    program: &str,
+    script: &std::path::Path,
+    args: &[&str],
+) {
+    let out = tokio::process::Command::new(program)
+        .arg(script)
+        .args(args)
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("{program} runs (see README for what the tests need): {e}"));
+    assert_ok_beside(&script.display().to_string(), &out, &gw.stderr());
 }
 
 /// The Python `mcp` SDK drives the same path as `stdio.rs`.

@@ -528,19 +528,7 @@ async fn python_sdk_gets_everything_in_both_revisions() {
     let gw = crate::common::http::HttpGateway::start(&["py-legacy", "py-modern"]).await;
     let script = switchboard_testsupport::repo_root().join("tests/interop/passthrough.py");
     for (mode, token) in [("legacy", &gw.tokens[0]), ("modern", &gw.tokens[1])] {
-        let out = tokio::process::Command::new("python3")
-            .arg(&script)
-            .args([mode, &gw.url, token])
-            .output()
-            .await
-            .expect("python3 runs (install the SDK with `pip install mcp`)");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && stdout.contains("interop ok"),
-            "{mode}: stdout:\n{stdout}\nstderr:\n{}\ngateway:\n{}",
-            String::from_utf8_lossy(&out.stderr),
-            gw.stderr()
-        );
+        crate::interop::run_over_http(&gw, "python3", &script, &[mode, &gw.url, token]).await;
     }
 }
 
@@ -549,17 +537,5 @@ async fn python_sdk_gets_everything_in_both_revisions() {
 async fn typescript_sdk_gets_everything_too() {
     let gw = crate::common::http::HttpGateway::start(&["ts-pass"]).await;
     let script = crate::interop::typescript("passthrough.mjs");
-    let out = tokio::process::Command::new("node")
-        .arg(&script)
-        .args([&gw.url, &gw.tokens[0]])
-        .output()
-        .await
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("interop ok"),
-        "stdout:\n{stdout}\nstderr:\n{}\ngateway:\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        gw.stderr()
-    );
+    crate::interop::run_over_http(&gw, "node", &script, &[&gw.url, &gw.tokens[0]]).await;
 }
