@@ -28,6 +28,7 @@ use rmcp::model::{
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use crate::gateway::caller::SessionCaller;
 use crate::gateway::inputs::{Failure, MaybeInput, Retry};
@@ -228,7 +229,8 @@ impl Holds {
                     current: Mutex::new(caller),
                     questions,
                 });
-                let call = tokio::spawn(send(params, holding.clone()));
+                // In the request's span, so the call's logs keep its tool and session.
+                let call = tokio::spawn(send(params, holding.clone()).in_current_span());
                 Running {
                     call,
                     questions: asked,
