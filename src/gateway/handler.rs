@@ -218,17 +218,7 @@ impl ServerHandler for Session {
                 Err(Failure::Input(error)) => Err(error),
             }
         };
-        // A panic below (ours or a library's) must not leave the client waiting forever: it
-        // becomes an error reply, and the gateway keeps serving.
-        let work = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(work));
-        // A cancelled request drops `work`, which cancels the upstream call in turn.
-        tokio::select! {
-            response = work => response.unwrap_or_else(|_| {
-                tracing::error!("a tool call panicked; answered with an internal error");
-                Err(ErrorData::internal_error("the gateway failed while handling this call", None))
-            }),
-            () = context.ct.cancelled() => Err(ErrorData::internal_error("the request was cancelled", None)),
-        }
+        guarded(&context, work).await
     }
 
     async fn list_prompts(
@@ -253,9 +243,8 @@ impl ServerHandler for Session {
         let send = forwarder(&workspace, |workspace, params, caller| async move {
             workspace.get_prompt(params, Some(caller)).await
         });
-        inputs::forward(workspace.holds(), &caller, request, send)
-            .await
-            .map_err(protocol_error)
+        let work = inputs::forward(workspace.holds(), &caller, request, send);
+        guarded(&context, async { work.await.map_err(protocol_error) }).await
     }
 
     async fn list_resources(
@@ -291,9 +280,8 @@ impl ServerHandler for Session {
         let send = forwarder(&workspace, |workspace, params, caller| async move {
             workspace.read_resource(params, Some(caller)).await
         });
-        let mut response = inputs::forward(workspace.holds(), &caller, request, send)
-            .await
-            .map_err(protocol_error)?;
+        let work = inputs::forward(workspace.holds(), &caller, request, send);
+        let mut response = guarded(&context, async { work.await.map_err(protocol_error) }).await?;
         // The server's own hints stand; a server that gave none is not cached.
         if let ReadResourceResponse::Complete(result) = &mut response {
             result.ttl_ms = result.ttl_ms.or(CACHE_HINTS.0);
@@ -309,10 +297,11 @@ impl ServerHandler for Session {
     ) -> Result<CompleteResult, ErrorData> {
         let workspace = self.ready(&context).await?;
         let request = with_meta(request, &context, |r| &mut r.meta);
-        workspace
-            .complete(request)
-            .await
-            .map_err(|e| protocol_error(Failure::Call(e)))
+        let work = workspace.complete(request);
+        guarded(&context, async {
+            work.await.map_err(|e| protocol_error(Failure::Call(e)))
+        })
+        .await
     }
 
     async fn subscribe(
@@ -399,6 +388,25 @@ impl ServerHandler for Session {
         // The servers it starts with begin starting now; the first tools/list waits for them.
         workspace.start_preload();
         notify::follow(&workspace, context.peer, self.id, self.scope.ended());
+    }
+}
+
+/// Runs a forwarded request's `work` until the client cancels it (dropping `work` cancels the
+/// server's request in turn). A panic inside, ours or a library's, becomes an error reply
+/// instead of a client left waiting, and the gateway keeps serving.
+async fn guarded<T>(
+    context: &RequestContext<RoleServer>,
+    work: impl std::future::Future<Output = Result<T, ErrorData>>,
+) -> Result<T, ErrorData> {
+    let work = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(work));
+    tokio::select! {
+        response = work => response.unwrap_or_else(|_| {
+            tracing::error!("a forwarded request panicked; answered with an internal error");
+            Err(ErrorData::internal_error("the gateway failed while handling this request", None))
+        }),
+        () = context.ct.cancelled() => {
+            Err(ErrorData::internal_error("the request was cancelled", None))
+        }
     }
 }
 
