@@ -1,6 +1,6 @@
 //! Search quality measurement: queries with the servers that would be acceptable answers.
 
-use crate::{Error, SearchIndex};
+use crate::{Error, Mode, SearchIndex};
 
 /// One judged query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,12 +89,23 @@ impl Report {
     }
 }
 
-/// Runs every judgement against `index`; `names[i]` is the name of document `i`.
+/// Runs every judgement against `index` in its own mode; `names[i]` is the name of document `i`.
 pub fn evaluate(
     index: &SearchIndex,
     names: &[String],
     judgements: &[Judgement],
     k: usize,
+) -> Result<Report, Error> {
+    evaluate_in(index, names, judgements, k, index.mode())
+}
+
+/// As [`evaluate`], ranking in `mode`.
+pub fn evaluate_in(
+    index: &SearchIndex,
+    names: &[String],
+    judgements: &[Judgement],
+    k: usize,
+    mode: Mode,
 ) -> Result<Report, Error> {
     let k = k.max(1);
     let depth = k.max(10);
@@ -102,7 +113,7 @@ pub fn evaluate(
     let (mut top1, mut hits, mut reciprocal, mut recall) = (0.0, 0.0, 0.0, 0.0);
     for judgement in judgements {
         let ranked: Vec<String> = index
-            .search(&judgement.query, depth)?
+            .search_in(&judgement.query, depth, mode)?
             .into_iter()
             .filter_map(|hit| names.get(hit.doc).cloned())
             .collect();
@@ -176,7 +187,7 @@ mod tests {
         })
         .collect();
         let names: Vec<String> = docs.iter().map(|d| d.name.clone()).collect();
-        let index = SearchIndex::build(&docs).unwrap();
+        let index = SearchIndex::build(&docs).unwrap().with_mode(Mode::Lexical);
         let judgements = vec![
             // Ranked first, and one of its two acceptable answers is in the catalog.
             Judgement {

@@ -22,13 +22,43 @@
 
 mod analyze;
 mod eval;
+mod fusion;
 mod knowledge;
 mod rank;
 mod search;
+mod semantic;
 mod synonyms;
 
-pub use eval::{Judgement, Outcome, Report, evaluate, parse_judgements};
+pub use eval::{Judgement, Outcome, Report, evaluate, evaluate_in, parse_judgements};
 pub use search::SearchIndex;
+
+/// Parses the compiled-in semantic model now, once per process (later calls return at once);
+/// false if it is unavailable, in which case hybrid search is lexical.
+pub fn load_model() -> bool {
+    semantic::model().is_some()
+}
+pub use semantic::first_sentence as summary;
+
+/// How a query is ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Words only: the lexical ranker over tantivy's candidates.
+    Lexical,
+    /// Words and meaning: the lexical ranking fused with a static embedding model's cosine
+    /// (`fusion.rs` has the formula).
+    #[default]
+    Hybrid,
+}
+
+impl Mode {
+    /// The name `--search` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Lexical => "lexical",
+            Mode::Hybrid => "hybrid",
+        }
+    }
+}
 
 /// One catalog server as the index sees it; callers map their own entry type onto it.
 #[derive(Debug, Clone, Default)]

@@ -6,8 +6,6 @@
 //! cover more of the query win; synonyms and typos count at a discount; a server whose name is
 //! the query, or is contained in it, is lifted.
 
-use std::collections::HashSet;
-
 use rustc_hash::FxHashMap;
 
 /// Which field a document term appears in (bit flags, several per term).
@@ -22,6 +20,8 @@ pub(crate) mod field {
     pub(crate) const KNOWLEDGE: u8 = 1 << 7;
     /// Fields where a near-miss spelling is still a strong signal.
     pub(crate) const LABELS: u8 = NAME | TITLE | TAGS | TOOL_NAMES;
+    /// The fields of one tool; the others describe the whole server.
+    pub(crate) const TOOL: u8 = TOOL_NAMES | TOOL_TEXT;
 }
 
 /// How much a match in each field is worth, in `field` bit order.
@@ -62,16 +62,28 @@ pub(crate) struct DocTerms {
     pub(crate) exact: Vec<String>,
     /// Normalized tool names, for the exact-tool bonus.
     pub(crate) exact_tools: Vec<String>,
-    /// Each tool's name and analyzed terms, for tool-level hits.
-    pub(crate) tools: Vec<(String, HashSet<String>)>,
-    /// Number of terms in each field, in `FIELD_WEIGHTS` order.
+    /// Each tool on its own, for tool-level scoring and hits.
+    pub(crate) tools: Vec<ToolTerms>,
+    /// Number of terms in each field, in `FIELD_WEIGHTS` order (tool fields summed over tools).
     pub(crate) lengths: [u32; 8],
+}
+
+/// One tool of a document: its terms in its name and description, and their lengths.
+#[derive(Debug, Default)]
+pub(crate) struct ToolTerms {
+    pub(crate) name: String,
+    /// Analyzed term -> `field::TOOL_NAMES` and/or `field::TOOL_TEXT`.
+    pub(crate) terms: FxHashMap<String, u8>,
+    /// Terms in its name, then in its description.
+    pub(crate) lengths: [u32; 2],
 }
 
 /// Average field lengths over the documents that have the field; sets the length penalty.
 #[derive(Debug, Default)]
 pub(crate) struct FieldStats {
     pub(crate) average: [f32; 8],
+    /// Average length of one tool's name and of one tool's description.
+    pub(crate) tool_average: [f32; 2],
 }
 
 impl FieldStats {
@@ -87,21 +99,42 @@ impl FieldStats {
                 *value = lengths.iter().sum::<u32>() as f32 / lengths.len() as f32;
             }
         }
-        FieldStats { average }
+        let mut tool_average = [0.0; 2];
+        for (slot, value) in tool_average.iter_mut().enumerate() {
+            let lengths: Vec<u32> = docs
+                .iter()
+                .flat_map(|d| d.tools.iter().map(move |t| t.lengths[slot]))
+                .filter(|l| *l > 0)
+                .collect();
+            if !lengths.is_empty() {
+                *value = lengths.iter().sum::<u32>() as f32 / lengths.len() as f32;
+            }
+        }
+        FieldStats {
+            average,
+            tool_average,
+        }
     }
 
     /// BM25's length normalization for a single occurrence, capped at 1: a word in a field ten
     /// times the usual length says about a fifth as much, but a short field is no better
     /// than an average one (a one-line description is not more relevant for being terse).
     fn norm(&self, slot: usize, length: u32) -> f32 {
-        const K1: f32 = 1.2;
-        const B: f32 = 0.75;
-        let average = self.average[slot];
-        if average == 0.0 || length == 0 {
-            return 1.0;
-        }
-        ((K1 + 1.0) / (1.0 + K1 * (1.0 - B + B * length as f32 / average))).min(1.0)
+        bm25_norm(self.average[slot], length)
     }
+}
+
+/// BM25's length normalization of one occurrence in a field `length` long, capped at 1.
+fn bm25_norm(average: f32, length: u32) -> f32 {
+    const K1: f32 = 1.2;
+    const B: f32 = 0.75;
+    if average == 0.0 || length == 0 {
+        return 1.0;
+    }
+    ((K1 + 1.0) / (1.0 + K1 * (1.0 - B + B * length as f32 / average))).min(1.0)
+}
+
+impl FieldStats {
 }
 
 /// One query term with its alternatives and weight.
@@ -141,56 +174,109 @@ impl TermGroup {
     }
 }
 
-/// The relevance of `doc` to `plan`.
+/// The relevance of `doc` to `plan`, with the exact-name bonus on top.
 pub(crate) fn score(plan: &Plan, doc: &DocTerms, stats: &FieldStats) -> f32 {
+    relevance(plan, doc, stats) + exact_bonus(plan, doc)
+}
+
+/// What a query that is a server's name (or one of its tools' names) adds: enough to put it
+/// first whatever else matches.
+pub(crate) fn exact_bonus(plan: &Plan, doc: &DocTerms) -> f32 {
+    if plan.exact.is_empty() {
+        0.0
+    } else if doc.exact.contains(&plan.exact) {
+        EXACT_NAME_BONUS
+    } else if doc.exact_tools.contains(&plan.exact) {
+        EXACT_TOOL_BONUS
+    } else {
+        0.0
+    }
+}
+
+/// The relevance of `doc` to `plan` without the exact-name bonus: how much of the query it
+/// covers, and how well. A server is scored with its own fields and at most one of its tools
+/// (the tool that scores best): a task that matches one tool of a big server ranks it, and
+/// fifty tools that each share a word with a long task do not add up to a match.
+pub(crate) fn relevance(plan: &Plan, doc: &DocTerms, stats: &FieldStats) -> f32 {
+    let server: Vec<f32> = plan
+        .groups
+        .iter()
+        .map(|group| {
+            let lookup = |term: &str| doc.terms.get(term).map(|mask| mask & !field::TOOL);
+            let weight = |mask: u8| weight(mask, doc, stats);
+            let labels = doc
+                .terms
+                .iter()
+                .map(|(term, mask)| (term.as_str(), mask & !field::TOOL));
+            term_value(group, lookup, weight, labels)
+        })
+        .collect();
+    let mut best = combine(plan, &server);
+    let mut values = server.clone();
+    for tool in &doc.tools {
+        for ((value, own), group) in values.iter_mut().zip(&server).zip(&plan.groups) {
+            let lookup = |term: &str| tool.terms.get(term).copied();
+            let weight = |mask: u8| tool_weight(mask, tool, stats);
+            let labels = tool.terms.iter().map(|(term, mask)| (term.as_str(), *mask));
+            *value = own.max(term_value(group, lookup, weight, labels));
+        }
+        best = best.max(combine(plan, &values));
+    }
+    best + name_in_query(plan, doc)
+}
+
+/// Sum of the matched terms' IDF-weighted values, scaled by how much of the query they cover.
+fn combine(plan: &Plan, values: &[f32]) -> f32 {
     let mut sum = 0.0;
     let mut covered = 0.0;
-    for group in &plan.groups {
-        let value = term_value(group, doc, stats);
-        if value > 0.0 {
+    for (group, value) in plan.groups.iter().zip(values) {
+        if *value > 0.0 {
             sum += group.idf * value;
-            // A match in a long tool list covers a term less than one in the name does.
-            if value >= COVERAGE_MIN {
+            // A match deep in tool prose covers a term less than one in the name does.
+            if *value >= COVERAGE_MIN {
                 covered += group.idf * value.min(COVERAGE_FULL) / COVERAGE_FULL;
             }
         }
     }
     let total = plan.total_idf();
     let coverage = if total > 0.0 { covered / total } else { 0.0 };
-    let mut score = sum * (COVERAGE_FLOOR + (1.0 - COVERAGE_FLOOR) * coverage);
-    // The name (every word of it) is in the query, or a synonym of a query word is: `filesystem`
-    // for "files", `gitlab` for "merge request on gitlab".
+    sum * (COVERAGE_FLOOR + (1.0 - COVERAGE_FLOOR) * coverage)
+}
+
+/// The name (every word of it) is in the query, or a synonym of a query word is: `filesystem`
+/// for "files", `gitlab` for "merge request on gitlab".
+fn name_in_query(plan: &Plan, doc: &DocTerms) -> f32 {
     let named = |name_term: &String| plan.groups.iter().find(|g| g.names(name_term));
     if !doc.name_terms.is_empty() && doc.name_terms.iter().all(|t| named(t).is_some()) {
         let name_idf: f32 = doc.name_terms.iter().filter_map(named).map(|g| g.idf).sum();
-        score += NAME_IN_QUERY_BONUS * name_idf;
+        NAME_IN_QUERY_BONUS * name_idf
+    } else {
+        0.0
     }
-    if !plan.exact.is_empty() && doc.exact.contains(&plan.exact) {
-        score += EXACT_NAME_BONUS;
-    } else if !plan.exact.is_empty() && doc.exact_tools.contains(&plan.exact) {
-        score += EXACT_TOOL_BONUS;
-    }
-    score
 }
 
 /// How well one query term is matched: the weight of the best field, discounted for synonyms
-/// and misspellings.
-fn term_value(group: &TermGroup, doc: &DocTerms, stats: &FieldStats) -> f32 {
-    let weight = |mask: u8| weight(mask, doc, stats);
-    let mut best = doc.terms.get(&group.term).map_or(0.0, |mask| weight(*mask));
+/// and misspellings. `lookup` gives a term's fields (0 if none count), `labels` every term
+/// with its fields, for typo tolerance.
+fn term_value<'a>(
+    group: &TermGroup,
+    lookup: impl Fn(&str) -> Option<u8>,
+    weight: impl Fn(u8) -> f32,
+    labels: impl Iterator<Item = (&'a str, u8)>,
+) -> f32 {
+    let value = |term: &str| lookup(term).filter(|mask| *mask != 0).map(&weight);
+    let mut best = value(&group.term).unwrap_or(0.0);
     for (synonym, share) in &group.synonyms {
-        let masks: Option<Vec<u8>> = synonym.iter().map(|t| doc.terms.get(t).copied()).collect();
-        if let Some(masks) = masks {
-            let weakest = masks.into_iter().map(weight).fold(f32::MAX, f32::min);
+        let values: Option<Vec<f32>> = synonym.iter().map(|t| value(t)).collect();
+        if let Some(values) = values {
+            let weakest = values.into_iter().fold(f32::MAX, f32::min);
             best = best.max(SYNONYM_DISCOUNT * share * weakest);
         }
     }
     if best == 0.0 && group.fuzzy {
-        best = doc
-            .terms
-            .iter()
+        best = labels
             .filter(|(term, mask)| *mask & field::LABELS != 0 && close(&group.term, term))
-            .map(|(_, mask)| FUZZY_DISCOUNT * weight(*mask))
+            .map(|(_, mask)| FUZZY_DISCOUNT * weight(mask))
             .fold(0.0, f32::max);
     }
     best
@@ -206,29 +292,48 @@ fn weight(mask: u8, doc: &DocTerms, stats: &FieldStats) -> f32 {
         .fold(0.0, f32::max)
 }
 
+/// The same for one tool's fields, with that tool's lengths against the average tool's.
+fn tool_weight(mask: u8, tool: &ToolTerms, stats: &FieldStats) -> f32 {
+    [(field::TOOL_NAMES, 0), (field::TOOL_TEXT, 1)]
+        .iter()
+        .filter(|(bit, _)| mask & bit != 0)
+        .map(|(bit, i)| {
+            FIELD_WEIGHTS[slot(*bit)].1 * bm25_norm(stats.tool_average[*i], tool.lengths[*i])
+        })
+        .fold(0.0, f32::max)
+}
+
 /// The position of a field bit in `FIELD_WEIGHTS` (and so in `DocTerms::lengths`).
 pub(crate) fn slot(bit: u8) -> usize {
     bit.trailing_zeros() as usize
 }
 
+/// How many query words (or synonyms) each of `doc`'s tools has, in tool order.
+pub(crate) fn tool_hits(plan: &Plan, doc: &DocTerms) -> Vec<usize> {
+    doc.tools
+        .iter()
+        .map(|tool| {
+            plan.groups
+                .iter()
+                .filter(|g| {
+                    tool.terms.contains_key(&g.term)
+                        || g.synonyms
+                            .iter()
+                            .any(|(s, _)| s.iter().all(|t| tool.terms.contains_key(t)))
+                })
+                .count()
+        })
+        .collect()
+}
+
 /// Names of `doc`'s tools that share a term (or a synonym) with the query, best first.
 pub(crate) fn matched_tools(plan: &Plan, doc: &DocTerms) -> Vec<String> {
+    let hits = tool_hits(plan, doc);
     let mut scored: Vec<(usize, &str)> = doc
         .tools
         .iter()
-        .map(|(name, terms)| {
-            let hits = plan
-                .groups
-                .iter()
-                .filter(|g| {
-                    terms.contains(&g.term)
-                        || g.synonyms
-                            .iter()
-                            .any(|(s, _)| s.iter().all(|t| terms.contains(t)))
-                })
-                .count();
-            (hits, name.as_str())
-        })
+        .zip(hits)
+        .map(|(tool, hits)| (hits, tool.name.as_str()))
         .filter(|(hits, _)| *hits > 0)
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));

@@ -1,9 +1,9 @@
 //! The in-RAM index: tantivy finds candidates fast, `rank.rs` orders them.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use rustc_hash::FxHashMap;
-use std::sync::OnceLock;
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
@@ -11,8 +11,10 @@ use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing,
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Searcher, TantivyDocument, Term};
 
 use crate::analyze::{self, Analyzer};
-use crate::rank::{self, DocTerms, FieldStats, Plan, TermGroup, field};
-use crate::{Document, Error, Hit, MAX_LIMIT};
+use crate::fusion::{self, Lexical};
+use crate::rank::{self, DocTerms, FieldStats, Plan, TermGroup, ToolTerms, field};
+use crate::semantic::{self, Vectors};
+use crate::{Document, Error, Hit, MAX_LIMIT, Mode};
 
 /// How many BM25 candidates the ranker re-scores; enough that the right server is among them.
 const CANDIDATES: usize = 60;
@@ -35,6 +37,13 @@ pub struct SearchIndex {
     analyzer: Analyzer,
     names: Vec<String>,
     doc_freq: FxHashMap<String, u32>,
+    /// How `search` ranks.
+    mode: Mode,
+    /// The documents, kept until the semantic stage has embedded them.
+    pending: Mutex<Option<Vec<Document>>>,
+    /// The semantic stage's vectors, built on the first hybrid query or by [`SearchIndex::warm`];
+    /// `None` if the model is unavailable.
+    vectors: OnceLock<Option<Vectors>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -80,7 +89,8 @@ impl Fields {
 }
 
 impl SearchIndex {
-    /// Indexes `documents` in RAM; a [`Hit`] refers back to them by position.
+    /// Indexes `documents` in RAM; a [`Hit`] refers back to them by position. Searches are
+    /// hybrid; see [`SearchIndex::with_mode`].
     pub fn build(documents: &[Document]) -> Result<Self, Error> {
         let mut schema = Schema::builder();
         let text = TextOptions::default().set_indexing_options(
@@ -127,7 +137,45 @@ impl SearchIndex {
             docs,
             names: documents.iter().map(|d| d.name.clone()).collect(),
             doc_freq,
+            mode: Mode::Hybrid,
+            pending: Mutex::new(Some(documents.to_vec())),
+            vectors: OnceLock::new(),
         })
+    }
+
+    /// The same index ranking in `mode` (lexical drops the documents' text at once).
+    pub fn with_mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        if mode == Mode::Lexical {
+            *self.pending.get_mut().unwrap_or_else(PoisonError::into_inner) = None;
+        }
+        self
+    }
+
+    /// How [`SearchIndex::search`] ranks.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Loads the model and embeds the documents now rather than on the first hybrid query
+    /// (call it from a background thread after start-up); does nothing in lexical mode.
+    pub fn warm(&self) {
+        if self.mode == Mode::Hybrid {
+            self.vectors();
+        }
+    }
+
+    fn vectors(&self) -> Option<&Vectors> {
+        self.vectors
+            .get_or_init(|| {
+                let documents = self
+                    .pending
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take()?;
+                Some(Vectors::build(semantic::model()?, &documents))
+            })
+            .as_ref()
     }
 
     /// Number of indexed documents.
@@ -145,6 +193,12 @@ impl SearchIndex {
     /// `limit` is clamped to `1..=MAX_LIMIT`. A non-empty index never returns an empty list:
     /// when no term matches, the closest spellings are tried, then the first names.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, Error> {
+        self.search_in(query, limit, self.mode)
+    }
+
+    /// As [`SearchIndex::search`], ranking in `mode` (hybrid on an index built lexical, or
+    /// without the model, is lexical).
+    pub fn search_in(&self, query: &str, limit: usize, mode: Mode) -> Result<Vec<Hit>, Error> {
         let limit = limit.clamp(1, MAX_LIMIT);
         let plan = self.plan(query);
         if plan.groups.is_empty() && plan.exact.is_empty() {
@@ -160,18 +214,35 @@ impl SearchIndex {
         if candidates.is_empty() {
             candidates = self.candidates(&searcher, &self.retrieval_query(&plan, true), depth)?;
         }
-        let mut hits: Vec<Hit> = candidates
-            .into_iter()
-            .map(|(doc, bm25)| {
-                // BM25 only separates documents the ranker scores alike.
-                let score = rank::score(&plan, &self.docs[doc], &self.stats) + 1e-3 * bm25;
-                Hit {
-                    doc,
-                    score,
-                    matched_tools: Vec::new(),
-                }
-            })
-            .collect();
+        let dense = match mode {
+            Mode::Hybrid => self.vectors().and_then(|vectors| {
+                let query = vectors.query(semantic::model()?, query);
+                (!query.is_zero()).then_some((vectors, query))
+            }),
+            Mode::Lexical => None,
+        };
+        let mut hits: Vec<Hit> = match &dense {
+            Some((vectors, dense_query)) => {
+                let lexical = Lexical {
+                    plan: &plan,
+                    docs: &self.docs,
+                    stats: &self.stats,
+                };
+                fusion::rank(&lexical, &candidates, vectors, dense_query)
+            }
+            None => candidates
+                .into_iter()
+                .map(|(doc, bm25)| {
+                    // BM25 only separates documents the ranker scores alike.
+                    let score = rank::score(&plan, &self.docs[doc], &self.stats) + 1e-3 * bm25;
+                    Hit {
+                        doc,
+                        score,
+                        matched_tools: Vec::new(),
+                    }
+                })
+                .collect(),
+        };
         hits.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
@@ -181,8 +252,10 @@ impl SearchIndex {
         if hits.is_empty() {
             hits = self.first_by_name(limit);
         }
-        for hit in &mut hits {
-            hit.matched_tools = rank::matched_tools(&plan, &self.docs[hit.doc]);
+        if dense.is_none() {
+            for hit in &mut hits {
+                hit.matched_tools = rank::matched_tools(&plan, &self.docs[hit.doc]);
+            }
         }
         Ok(hits)
     }
@@ -375,14 +448,24 @@ fn prepare(
             doc.add_text(fields.exact, &exact);
             terms.exact_tools.push(exact);
         }
-        let mut tool_terms = add(field::TOOL_NAMES, &tool.name, &mut doc, &mut terms);
-        tool_terms.extend(add(
-            field::TOOL_TEXT,
-            &tool.description,
-            &mut doc,
-            &mut terms,
-        ));
-        terms.tools.push((tool.name.clone(), tool_terms));
+        let mut own = ToolTerms {
+            name: tool.name.clone(),
+            ..ToolTerms::default()
+        };
+        for (i, (bit, text)) in [
+            (field::TOOL_NAMES, tool.name.as_str()),
+            (field::TOOL_TEXT, tool.description.as_str()),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let before = terms.lengths[rank::slot(bit)];
+            for term in add(bit, text, &mut doc, &mut terms) {
+                *own.terms.entry(term).or_default() |= bit;
+            }
+            own.lengths[i] = terms.lengths[rank::slot(bit)] - before;
+        }
+        terms.tools.push(own);
     }
     (doc, terms)
 }
