@@ -1,11 +1,13 @@
-//! `cargo bench --bench search`: `mcp-find` latency and index build time on the real Docker
-//! catalog (328 servers) and on a synthetic 10,000-server catalog made from it.
-//! Prints `RESULT p50_us_328=… p99_us_328=… p50_us_10k=… p99_us_10k=… build_ms_10k=…` last.
+//! `cargo bench --bench search`: `mcp-find` latency, lexical and hybrid, and index build time on
+//! the real Docker catalog (328 servers) and on a synthetic 10,000-server catalog made from it;
+//! the semantic model's load time and the time to embed each catalog.
+//! Prints `RESULT p50_us_328=… p50_us_10k=… hybrid_p50_us_328=… hybrid_p50_us_10k=…
+//! build_ms_10k=… model_load_ms=… …` last.
 
 use std::time::Instant;
 
 use switchboard::catalog::{IndexedCatalog, Source, load};
-use switchboard_index::{Document, SearchIndex};
+use switchboard_index::{Document, Mode, SearchIndex};
 use switchboard_testsupport::percentile;
 
 const SHORT: &[&str] = &[
@@ -40,7 +42,14 @@ fn main() {
     let indexed = IndexedCatalog::build(catalog).expect("index");
     let build_328 = started.elapsed().as_secs_f64() * 1e3;
     let index = indexed.index();
-    let (mut short_328, mut long_328) = (time(index, SHORT), time(index, LONG));
+
+    // The semantic stage: the model once per process, then each index's vectors.
+    let started = Instant::now();
+    assert!(switchboard_index::load_model(), "the semantic model loads");
+    let model_load = started.elapsed().as_secs_f64() * 1e3;
+    let started = Instant::now();
+    index.warm();
+    let vectors_328 = started.elapsed().as_secs_f64() * 1e3;
 
     let documents = synthetic(&real_documents(&root), 10_000);
     // The median of three builds: one build is too noisy a sample on a shared machine.
@@ -53,29 +62,46 @@ fn main() {
     }
     let build_10k = percentile(&mut builds, 0.5);
     let big = big.expect("built three times");
-    let (mut short_10k, mut long_10k) = (time(&big, SHORT), time(&big, LONG));
+    let started = Instant::now();
+    big.warm();
+    let vectors_10k = started.elapsed().as_secs_f64() * 1e3;
 
-    let mut all_328: Vec<f64> = short_328.iter().chain(&long_328).copied().collect();
-    let mut all_10k: Vec<f64> = short_10k.iter().chain(&long_10k).copied().collect();
-    println!("build_ms_328={build_328:.1}");
-    for (label, samples) in [
-        ("328 short", &mut short_328),
-        ("328 40-word", &mut long_328),
-        ("10k short", &mut short_10k),
-        ("10k 40-word", &mut long_10k),
-    ] {
-        println!(
-            "{label:<12} p50_us={:.0} p99_us={:.0}",
-            percentile(samples, 0.5),
-            percentile(samples, 0.99)
-        );
+    println!(
+        "build_ms_328={build_328:.1} model_load_ms={model_load:.1} vectors_ms_328={vectors_328:.1} vectors_ms_10k={vectors_10k:.0}"
+    );
+    let mut result = String::from("RESULT");
+    for mode in [Mode::Lexical, Mode::Hybrid] {
+        let prefix = match mode {
+            Mode::Lexical => "",
+            Mode::Hybrid => "hybrid_",
+        };
+        let (mut short_328, mut long_328) = (time(index, SHORT, mode), time(index, LONG, mode));
+        let (mut short_10k, mut long_10k) = (time(&big, SHORT, mode), time(&big, LONG, mode));
+        let mut all_328: Vec<f64> = short_328.iter().chain(&long_328).copied().collect();
+        let mut all_10k: Vec<f64> = short_10k.iter().chain(&long_10k).copied().collect();
+        for (label, samples) in [
+            ("328 short", &mut short_328),
+            ("328 40-word", &mut long_328),
+            ("10k short", &mut short_10k),
+            ("10k 40-word", &mut long_10k),
+        ] {
+            println!(
+                "{:<8} {label:<12} p50_us={:.0} p99_us={:.0}",
+                mode.as_str(),
+                percentile(samples, 0.5),
+                percentile(samples, 0.99)
+            );
+        }
+        result.push_str(&format!(
+            " {prefix}p50_us_328={:.0} {prefix}p99_us_328={:.0} {prefix}p50_us_10k={:.0} {prefix}p99_us_10k={:.0}",
+            percentile(&mut all_328, 0.5),
+            percentile(&mut all_328, 0.99),
+            percentile(&mut all_10k, 0.5),
+            percentile(&mut all_10k, 0.99),
+        ));
     }
     println!(
-        "RESULT p50_us_328={:.0} p99_us_328={:.0} p50_us_10k={:.0} p99_us_10k={:.0} build_ms_10k={build_10k:.0}",
-        percentile(&mut all_328, 0.5),
-        percentile(&mut all_328, 0.99),
-        percentile(&mut all_10k, 0.5),
-        percentile(&mut all_10k, 0.99),
+        "{result} build_ms_10k={build_10k:.0} model_load_ms={model_load:.1} vectors_ms_10k={vectors_10k:.0}"
     );
 }
 
@@ -91,16 +117,16 @@ fn real_documents(root: &std::path::Path) -> Vec<Document> {
         .collect()
 }
 
-/// Microseconds per search, `ROUNDS` times over `queries`, after one warm-up pass.
-fn time(index: &SearchIndex, queries: &[&str]) -> Vec<f64> {
+/// Microseconds per search in `mode`, `ROUNDS` times over `queries`, after one warm-up pass.
+fn time(index: &SearchIndex, queries: &[&str], mode: Mode) -> Vec<f64> {
     for query in queries {
-        index.search(query, 10).expect("search");
+        index.search_in(query, 10, mode).expect("search");
     }
     let mut samples = Vec::with_capacity(ROUNDS * queries.len());
     for _ in 0..ROUNDS {
         for query in queries {
             let started = Instant::now();
-            let hits = index.search(query, 10).expect("search");
+            let hits = index.search_in(query, 10, mode).expect("search");
             samples.push(started.elapsed().as_secs_f64() * 1e6);
             assert!(!hits.is_empty());
         }

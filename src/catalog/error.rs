@@ -5,7 +5,7 @@ use std::path::PathBuf;
 /// A catalog that cannot be used; every variant names where the problem is.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The file could not be read.
+    /// The file (or directory) could not be read.
     #[error("cannot read catalog {}", path.display())]
     Read {
         path: PathBuf,
@@ -19,9 +19,21 @@ pub enum Error {
         #[source]
         source: serde_yaml_ng::Error,
     },
-    /// The file has no `registry` mapping of servers.
-    #[error("catalog {origin} has no `registry:` mapping of servers")]
+    /// The document looks like JSON but is not valid JSON.
+    #[error("catalog {origin} is not valid JSON: {source}")]
+    Json {
+        origin: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The document is neither of the catalog formats.
+    #[error(
+        "catalog {origin} has no `registry:` mapping of servers (Docker's catalog format), nor is it an MCP Registry `server.json` or `/v0/servers` list"
+    )]
     NoRegistry { origin: String },
+    /// A directory with no catalog files in it.
+    #[error("catalog directory {} holds no `*.json`, `*.yaml` or `*.yml` files", path.display())]
+    EmptyDirectory { path: PathBuf },
     /// One entry does not have the shape of a server.
     #[error("catalog {origin}, entry `{entry}`: {reason}")]
     Entry {
@@ -29,9 +41,14 @@ pub enum Error {
         entry: String,
         reason: String,
     },
-    /// Catalog URLs are accepted by the command line but not fetched yet.
-    #[error(
-        "catalog {url}: loading catalogs over HTTP is not supported yet; download it and pass the file path"
-    )]
-    UrlUnsupported { url: String },
+    /// A catalog URL that could not be fetched, with no cached copy to fall back on.
+    #[error("cannot fetch catalog {url}, and there is no cached copy of it")]
+    Fetch {
+        url: String,
+        #[source]
+        source: crate::catalog::FetchError,
+    },
+    /// A URL handed to the loader that reads local files only.
+    #[error("catalog {url}: URLs are fetched by `catalog::load_sources`, not `catalog::load`")]
+    UrlNeedsFetch { url: String },
 }

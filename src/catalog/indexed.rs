@@ -1,7 +1,7 @@
 //! A catalog with its search index: built once per catalog load, queried by `mcp-find`,
 //! `switchboard catalog search` and `catalog eval` alike.
 
-use switchboard_index::{Document, Hit, SearchIndex, ToolText};
+use switchboard_index::{Document, Hit, Mode, SearchIndex, ToolText};
 
 use crate::catalog::{Catalog, CatalogEntry};
 
@@ -14,10 +14,18 @@ pub struct IndexedCatalog {
 }
 
 impl IndexedCatalog {
-    /// Indexes every entry of `catalog`.
+    /// Indexes every entry of `catalog`, for hybrid search.
     pub fn build(catalog: Catalog) -> Result<IndexedCatalog, switchboard_index::Error> {
+        IndexedCatalog::build_in(catalog, Mode::Hybrid)
+    }
+
+    /// Indexes every entry of `catalog`, for search in `mode`.
+    pub fn build_in(
+        catalog: Catalog,
+        mode: Mode,
+    ) -> Result<IndexedCatalog, switchboard_index::Error> {
         let documents: Vec<Document> = catalog.entries().map(index_document).collect();
-        let index = SearchIndex::build(&documents)?;
+        let index = SearchIndex::build(&documents)?.with_mode(mode);
         let names = documents.into_iter().map(|d| d.name).collect();
         Ok(IndexedCatalog {
             catalog,

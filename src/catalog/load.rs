@@ -1,9 +1,12 @@
-//! Reading catalog files and merging several into one [`Catalog`].
+//! Where catalogs come from (the bundled one, files, directories, URLs) and merging several
+//! into one [`Catalog`]. The formats are `catalog/format/`; fetching is `catalog/fetch.rs`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::catalog::{CatalogEntry, Error, ServerKind, ServerName};
+use crate::catalog::format::{self, Document};
+use crate::catalog::{CatalogEntry, Error, ServerName, fetch};
+use crate::store::CatalogCache;
 
 /// The catalog shipped inside the binary, used when no `--catalog` is given.
 pub const BUNDLED: &str = include_str!("../../catalogs/switchboard.yaml");
@@ -13,19 +16,27 @@ pub const BUNDLED: &str = include_str!("../../catalogs/switchboard.yaml");
 pub enum Source {
     /// The catalog compiled into the binary.
     Bundled,
-    /// A YAML file on disk.
+    /// A catalog file, or a directory of them (`*.json` registry servers and `*.yaml`
+    /// Docker catalogs).
     File(PathBuf),
-    /// A URL given on the command line.
+    /// An `http://` or `https://` URL, fetched and cached.
     Url(String),
 }
 
+/// Docker's published catalog, what `--catalog docker` fetches.
+pub const DOCKER_CATALOG_URL: &str = "https://desktop.docker.com/mcp/catalog/v3/catalog.yaml";
+
 impl Source {
-    /// Reads a `--catalog` argument: `http(s)://` is a URL, anything else a path.
+    /// Reads a `--catalog` argument: `bundled` and `docker` name the two well-known catalogs
+    /// (write `./docker` for a file of that name), `http(s)://` is a URL, anything else a path.
     pub fn parse(arg: &str) -> Source {
-        if arg.starts_with("http://") || arg.starts_with("https://") {
-            Source::Url(arg.to_string())
-        } else {
-            Source::File(PathBuf::from(arg))
+        match arg {
+            "bundled" => Source::Bundled,
+            "docker" => Source::Url(DOCKER_CATALOG_URL.to_string()),
+            url if url.starts_with("http://") || url.starts_with("https://") => {
+                Source::Url(url.to_string())
+            }
+            path => Source::File(PathBuf::from(path)),
         }
     }
 }
@@ -54,90 +65,132 @@ impl Catalog {
         self.entries.is_empty()
     }
 
-    /// Parses one catalog document; `origin` names it in errors.
+    /// Parses one catalog document, in either format; `origin` names it in errors.
     pub fn parse(origin: &str, text: &str) -> Result<Catalog, Error> {
-        let document: serde_yaml_ng::Value =
-            serde_yaml_ng::from_str(text).map_err(|source| Error::Syntax {
-                origin: origin.to_string(),
-                source,
-            })?;
-        let Some(registry) = document.get("registry").and_then(|r| r.as_mapping()) else {
-            return Err(Error::NoRegistry {
-                origin: origin.to_string(),
-            });
-        };
-        let mut entries = BTreeMap::new();
-        for (key, value) in registry {
-            let entry_error = |entry: String, reason: String| Error::Entry {
-                origin: origin.to_string(),
-                entry,
-                reason,
-            };
-            let Some(name) = key.as_str() else {
-                return Err(entry_error(
-                    format!("{key:?}"),
-                    "server names must be strings".into(),
-                ));
-            };
-            let mut entry: CatalogEntry = serde_yaml_ng::from_value(value.clone())
-                .map_err(|e| entry_error(name.to_string(), e.to_string()))?;
-            entry.name = ServerName::new(name);
-            check_entry(&entry).map_err(|reason| entry_error(name.to_string(), reason))?;
-            entries.insert(entry.name.clone(), entry);
+        Catalog::of(vec![format::parse(origin, text)?])
+    }
+
+    /// The catalog of one source's documents: its registry servers keyed together, then its
+    /// Docker catalogs in order over them (hand-written entries win).
+    fn of(documents: Vec<Document>) -> Result<Catalog, Error> {
+        let mut listed = Vec::new();
+        let mut docker = Vec::new();
+        for document in documents {
+            match document {
+                Document::Registry(servers) => listed.extend(servers),
+                Document::Docker(entries) => docker.push(entries),
+            }
         }
-        Ok(Catalog { entries })
+        let mut catalog = Catalog::default();
+        let registry = format::registry::entries(listed)?;
+        for entry in registry.into_iter().chain(docker.into_iter().flatten()) {
+            catalog.insert(entry);
+        }
+        Ok(catalog)
+    }
+
+    fn insert(&mut self, entry: CatalogEntry) {
+        let name = entry.name.clone();
+        if self.entries.insert(name.clone(), entry).is_some() {
+            tracing::info!(server = %name, "a later catalog overrides this server");
+        }
     }
 
     fn merge(&mut self, other: Catalog) {
-        for (name, entry) in other.entries {
-            if self.entries.insert(name.clone(), entry).is_some() {
-                tracing::info!(server = %name, "a later catalog overrides this server");
-            }
+        for entry in other.entries.into_values() {
+            self.insert(entry);
         }
     }
 }
 
-/// Loads and merges `sources` in order; no sources means the bundled catalog.
-pub fn load(sources: &[Source]) -> Result<Catalog, Error> {
+/// Loads and merges `sources` in order, fetching URLs through `cache`; no sources means the
+/// bundled catalog.
+pub async fn load_sources(sources: &[Source], cache: &CatalogCache) -> Result<Catalog, Error> {
     if sources.is_empty() {
         return Catalog::parse("(bundled)", BUNDLED);
     }
     let mut catalog = Catalog::default();
     for source in sources {
         let next = match source {
-            Source::Bundled => Catalog::parse("(bundled)", BUNDLED)?,
-            Source::File(path) => read_file(path)?,
-            Source::Url(url) => return Err(Error::UrlUnsupported { url: url.clone() }),
+            Source::Url(url) => fetch::fetch(url, cache).await?,
+            local => load_local(local)?,
         };
         catalog.merge(next);
     }
     Ok(catalog)
 }
 
-fn read_file(path: &Path) -> Result<Catalog, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Catalog::parse(&path.display().to_string(), &text)
+/// [`load_sources`] without a runtime, for sources on this machine; a URL is an error.
+pub fn load(sources: &[Source]) -> Result<Catalog, Error> {
+    if sources.is_empty() {
+        return Catalog::parse("(bundled)", BUNDLED);
+    }
+    let mut catalog = Catalog::default();
+    for source in sources {
+        catalog.merge(load_local(source)?);
+    }
+    Ok(catalog)
 }
 
-/// What serde cannot say: the fields a kind of server needs to be runnable at all.
-fn check_entry(entry: &CatalogEntry) -> Result<(), String> {
-    match entry.kind {
-        ServerKind::Server if entry.image.as_deref().is_none_or(str::is_empty) => {
-            Err("`type: server` needs an `image`".into())
-        }
-        ServerKind::Remote if entry.remote.as_ref().is_none_or(|r| r.url.is_empty()) => {
-            Err("`type: remote` needs `remote.url`".into())
-        }
-        _ => Ok(()),
+fn load_local(source: &Source) -> Result<Catalog, Error> {
+    match source {
+        Source::Bundled => Catalog::parse("(bundled)", BUNDLED),
+        Source::File(path) if path.is_dir() => read_dir(path),
+        Source::File(path) => Catalog::parse(&path.display().to_string(), &read(path)?),
+        Source::Url(url) => Err(Error::UrlNeedsFetch {
+            url: fetch::shown(url),
+        }),
     }
+}
+
+/// A directory's `*.json`, `*.yaml` and `*.yml` files (hidden ones aside), in name order, as
+/// one source.
+fn read_dir(dir: &Path) -> Result<Catalog, Error> {
+    let read_error = |source| Error::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut files = Vec::new();
+    for item in std::fs::read_dir(dir).map_err(read_error)? {
+        let path = item.map_err(read_error)?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(".");
+        let catalog_file = [".json", ".yaml", ".yml"].iter().any(|e| name.ends_with(e));
+        if catalog_file && !name.starts_with('.') && path.is_file() {
+            files.push(path);
+        }
+    }
+    if files.is_empty() {
+        return Err(Error::EmptyDirectory {
+            path: dir.to_path_buf(),
+        });
+    }
+    files.sort();
+    let documents = files
+        .iter()
+        .map(|path| format::parse(&path.display().to_string(), &read(path)?))
+        .collect::<Result<Vec<_>, Error>>()?;
+    Catalog::of(documents)
+}
+
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn catalog_arguments_name_sources() {
+        assert!(matches!(Source::parse("bundled"), Source::Bundled));
+        assert!(matches!(Source::parse("docker"), Source::Url(u) if u == DOCKER_CATALOG_URL));
+        assert!(matches!(Source::parse("./docker"), Source::File(p) if p == Path::new("./docker")));
+        assert!(matches!(Source::parse("https://x.test/c.yaml"), Source::Url(_)));
+        assert!(matches!(Source::parse("c.yaml"), Source::File(_)));
+    }
 
     #[test]
     fn bundled_catalog_loads() {
@@ -187,5 +240,35 @@ mod tests {
         assert!(matches!(err, Error::Syntax { .. }), "{err}");
         let err = Catalog::parse("t.yaml", "servers: {}").unwrap_err();
         assert!(matches!(err, Error::NoRegistry { .. }), "{err}");
+    }
+
+    /// A directory is one source: its registry servers are keyed together (two `weather`s
+    /// take longer keys), and its Docker catalogs win over them.
+    #[test]
+    fn a_directory_merges_its_files_as_one_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = |name: &str| {
+            format!(r#"{{"name": "{name}", "description": "d", "version": "1.0.0", "remotes": [{{"type": "streamable-http", "url": "https://x.example/mcp"}}]}}"#)
+        };
+        std::fs::write(dir.path().join("a.json"), server("io.github.alice/weather")).unwrap();
+        std::fs::write(dir.path().join("b.json"), server("io.github.bob/weather")).unwrap();
+        std::fs::write(dir.path().join("c.json"), server("com.example/clock")).unwrap();
+        std::fs::write(
+            dir.path().join("d.yaml"),
+            "registry:\n  clock:\n    title: Hand-written\n    type: server\n    image: x\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not a catalog").unwrap();
+        std::fs::write(dir.path().join(".hidden.json"), "not even JSON").unwrap();
+        let catalog = load(&[Source::File(dir.path().to_path_buf())]).unwrap();
+        let names: Vec<&str> = catalog.entries().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["alice-weather", "bob-weather", "clock"]);
+        assert_eq!(catalog.get("clock").unwrap().title, "Hand-written");
+
+        let empty = tempfile::tempdir().unwrap();
+        let err = load(&[Source::File(empty.path().to_path_buf())]).unwrap_err();
+        assert!(matches!(err, Error::EmptyDirectory { .. }), "{err}");
+        let err = load(&[Source::parse("https://example.test/c.json")]).unwrap_err();
+        assert!(matches!(err, Error::UrlNeedsFetch { .. }), "{err}");
     }
 }

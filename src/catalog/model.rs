@@ -1,4 +1,7 @@
-//! The catalog entry types, as they appear in Docker's MCP catalog format (version 2).
+//! The catalog entry types. They deserialize from Docker's MCP catalog format (version 2), the
+//! format the model follows; `catalog/format/registry.rs` builds them from MCP Registry
+//! `server.json` documents, filling the few fields Docker's format has no words for
+//! (`published`, `fill_defaults`, `needs`, `optional`).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -31,8 +34,9 @@ impl std::borrow::Borrow<str> for ServerName {
     }
 }
 
-/// How a server runs: a local container image, a remote endpoint, or per-tool containers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// How a server runs: a local container image, a remote endpoint, per-tool containers, or not
+/// at all here.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ServerKind {
     /// An MCP server in a container image, spoken to over its stdio.
@@ -41,16 +45,73 @@ pub enum ServerKind {
     Remote,
     /// Docker's "plain OCI" tools: one container per tool call, no MCP server inside.
     Poci,
+    /// A registry server published only in a form this gateway cannot run. It is listed and
+    /// found like any other; `mcp-add` refuses it and says what it would need.
+    #[serde(skip)]
+    Unrunnable(Unrunnable),
 }
 
 impl ServerKind {
-    pub fn as_str(self) -> &'static str {
+    /// The `type` that `mcp-find` and `catalog ls` show: for an unrunnable server, what it is
+    /// published as (`npm`, `pypi`, ...).
+    pub fn as_str(&self) -> &'static str {
         match self {
             ServerKind::Server => "server",
             ServerKind::Remote => "remote",
             ServerKind::Poci => "poci",
+            ServerKind::Unrunnable(why) => why.as_str(),
         }
     }
+}
+
+/// Why a registry server cannot run here; `mcp-add` turns it into its refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unrunnable {
+    /// Published only as a package for another runtime: npm, PyPI, NuGet, an MCP bundle, ...
+    Package {
+        /// The registry's `registryType`, e.g. `npm`.
+        registry_type: String,
+        /// The package, e.g. `@scope/pkg`.
+        identifier: String,
+        /// The registry's `runtimeHint`, e.g. `npx`.
+        runtime_hint: Option<String>,
+    },
+    /// An OCI image that serves MCP over HTTP inside its container: the gateway speaks to
+    /// containers over their stdio and publishes no ports.
+    ContainerHttp { image: String, transport: String },
+    /// An OCI image that takes a secret on its command line: secrets reach containers as
+    /// environment variables only.
+    SecretArgument { image: String, argument: String },
+    /// Neither a package nor a remote endpoint: a listing only.
+    NothingPublished,
+}
+
+impl Unrunnable {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Unrunnable::Package { registry_type, .. } => match registry_type.as_str() {
+                "npm" => "npm",
+                "pypi" => "pypi",
+                "nuget" => "nuget",
+                "mcpb" => "mcpb",
+                "cargo" => "cargo",
+                _ => "package",
+            },
+            Unrunnable::ContainerHttp { .. } => "oci-http",
+            Unrunnable::SecretArgument { .. } => "oci",
+            Unrunnable::NothingPublished => "listing",
+        }
+    }
+}
+
+/// What an MCP registry says about where a server comes from (shown by `catalog show`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Published {
+    /// The registry's name, e.g. `io.github.owner/weather`; the catalog key is shorter.
+    pub registry_name: String,
+    pub version: String,
+    pub website_url: Option<String>,
+    pub repository_url: Option<String>,
 }
 
 /// One server of a catalog. Fields the gateway does not use are accepted and ignored.
@@ -83,7 +144,7 @@ pub struct CatalogEntry {
     #[serde(default, deserialize_with = "null_as_default")]
     pub config: Vec<serde_json::Value>,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub command: Vec<Scalar>,
+    pub command: Vec<CommandArg>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub volumes: Vec<Scalar>,
     pub user: Option<Scalar>,
@@ -98,6 +159,14 @@ pub struct CatalogEntry {
     pub oauth: Option<OAuthSpec>,
     #[serde(default)]
     pub metadata: Metadata,
+    /// Set for servers read from an MCP registry document.
+    #[serde(skip)]
+    pub published: Option<Published>,
+    /// Whether a config value the user has not set takes its schema `default` when the
+    /// server starts (the registry's rule). Docker catalogs fill unset values as empty, as
+    /// Docker's gateway does.
+    #[serde(skip)]
+    pub fill_defaults: bool,
 }
 
 /// The OAuth providers of a remote server, and the secret each token is kept in.
@@ -140,6 +209,10 @@ pub struct ArgumentSpec {
 pub struct SecretSpec {
     pub name: String,
     pub env: String,
+    /// The server starts without it (registry inputs not marked `isRequired`); Docker
+    /// catalogs' secrets are all required.
+    #[serde(skip)]
+    pub optional: bool,
 }
 
 /// A fixed or templated environment variable for the container.
@@ -148,6 +221,31 @@ pub struct EnvSpec {
     pub name: String,
     #[serde(default)]
     pub value: Scalar,
+    /// Config keys the value is made of: while one of them is unset, the variable is left
+    /// out rather than set empty. Docker catalogs never set this.
+    #[serde(skip)]
+    pub needs: Vec<String>,
+}
+
+/// One item of a container's command line: a templated value, optionally after a flag, left
+/// out (flag and all) while a config key it needs is unset. Docker catalogs write plain
+/// scalars, which are values with no flag and no needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommandArg {
+    /// Given before the value, as its own argument (`--port`), once per value.
+    pub flag: Option<String>,
+    pub value: Scalar,
+    pub needs: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for CommandArg {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(CommandArg {
+            flag: None,
+            value: Scalar::deserialize(deserializer)?,
+            needs: Vec::new(),
+        })
+    }
 }
 
 /// Where a remote server listens.
@@ -217,6 +315,35 @@ where
 }
 
 impl CatalogEntry {
+    /// An entry with nothing but its name and kind, for formats that build entries field by
+    /// field.
+    pub fn new(name: ServerName, kind: ServerKind) -> CatalogEntry {
+        CatalogEntry {
+            name,
+            title: String::new(),
+            description: String::new(),
+            kind,
+            image: None,
+            tools: Vec::new(),
+            prompts: None,
+            resources: None,
+            secrets: Vec::new(),
+            env: Vec::new(),
+            config: Vec::new(),
+            command: Vec::new(),
+            volumes: Vec::new(),
+            user: None,
+            allow_hosts: Vec::new(),
+            disable_network: false,
+            long_lived: false,
+            remote: None,
+            oauth: None,
+            metadata: Metadata::default(),
+            published: None,
+            fill_defaults: false,
+        }
+    }
+
     /// The JSON Schema for this server's settings, if the catalog declares one.
     pub fn config_schema(&self) -> Option<&serde_json::Value> {
         self.config

@@ -109,7 +109,7 @@ fn secret_key(entry: &CatalogEntry, config: &Map<String, Value>) -> Option<Secre
 }
 
 /// Fills in `default` values of top-level properties the config does not set.
-fn apply_defaults(schema: &Value, config: &mut Map<String, Value>) {
+pub fn apply_defaults(schema: &Value, config: &mut Map<String, Value>) {
     let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
         return;
     };

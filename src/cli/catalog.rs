@@ -5,8 +5,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use serde_json::{Value, json};
 
+use switchboard_index::Mode;
+
 use crate::catalog::{Catalog, CatalogEntry, IndexedCatalog};
-use crate::cli::CatalogArgs;
+use crate::cli::{CatalogArgs, SearchMode};
+use crate::store::Home;
 
 #[derive(Debug, clap::Subcommand)]
 pub(super) enum CatalogCommand {
@@ -20,6 +23,9 @@ pub(super) enum CatalogCommand {
         /// Print JSON: `{"query": ..., "results": [...]}`, best first.
         #[arg(long)]
         json: bool,
+        /// How to rank: words only, or words and meaning (as `run --search`).
+        #[arg(long, value_enum, default_value_t = SearchMode::Hybrid)]
+        search: SearchMode,
         /// What to look for.
         #[arg(required = true)]
         query: Vec<String>,
@@ -34,6 +40,9 @@ pub(super) enum CatalogCommand {
         /// Cut-off for hit@k and recall@k.
         #[arg(long, default_value_t = 5)]
         k: usize,
+        /// Measure one mode only (default: both, the misses listed for hybrid).
+        #[arg(long, value_enum)]
+        search: Option<SearchMode>,
     },
     /// List every server.
     Ls {
@@ -52,27 +61,33 @@ pub(super) enum CatalogCommand {
     },
 }
 
-pub(super) fn run(command: CatalogCommand) -> anyhow::Result<()> {
+pub(super) async fn run(command: CatalogCommand, home: &Home) -> anyhow::Result<()> {
     match command {
         CatalogCommand::Search {
             catalogs,
             limit,
             json,
+            search: mode,
             query,
         } => {
-            let catalog = catalogs.load().context("loading catalogs")?;
-            search(catalog, &query.join(" "), limit, json)
+            let catalog = catalogs.load(home).await.context("loading catalogs")?;
+            search(catalog, &query.join(" "), limit, json, mode.into())
         }
         CatalogCommand::Eval {
             catalogs,
             queries,
             k,
+            search,
         } => {
-            let catalog = catalogs.load().context("loading catalogs")?;
-            eval(catalog, &queries, k)
+            let catalog = catalogs.load(home).await.context("loading catalogs")?;
+            let modes = match search {
+                Some(mode) => vec![mode.into()],
+                None => vec![Mode::Lexical, Mode::Hybrid],
+            };
+            eval(catalog, &queries, k, &modes)
         }
         CatalogCommand::Ls { catalogs, json } => {
-            let catalog = catalogs.load().context("loading catalogs")?;
+            let catalog = catalogs.load(home).await.context("loading catalogs")?;
             if json {
                 let servers: Vec<Value> = catalog.entries().map(summary).collect();
                 println!(
@@ -96,7 +111,7 @@ pub(super) fn run(command: CatalogCommand) -> anyhow::Result<()> {
             json,
             name,
         } => {
-            let catalog = catalogs.load().context("loading catalogs")?;
+            let catalog = catalogs.load(home).await.context("loading catalogs")?;
             let Some(entry) = catalog.get(&name) else {
                 anyhow::bail!(
                     "there is no server named `{name}` in the catalog; try `switchboard catalog search {name}`"
@@ -113,8 +128,14 @@ pub(super) fn run(command: CatalogCommand) -> anyhow::Result<()> {
     }
 }
 
-fn search(catalog: Catalog, query: &str, limit: usize, json: bool) -> anyhow::Result<()> {
-    let indexed = IndexedCatalog::build(catalog)?;
+fn search(
+    catalog: Catalog,
+    query: &str,
+    limit: usize,
+    json: bool,
+    mode: Mode,
+) -> anyhow::Result<()> {
+    let indexed = IndexedCatalog::build_in(catalog, mode)?;
     let ranked = indexed.search(query, limit)?;
     if json {
         let results: Vec<Value> = ranked
@@ -136,8 +157,9 @@ fn search(catalog: Catalog, query: &str, limit: usize, json: bool) -> anyhow::Re
     Ok(())
 }
 
-/// Prints each query that missed the top spot, then the summary line last.
-fn eval(catalog: Catalog, queries: &Path, k: usize) -> anyhow::Result<()> {
+/// Prints each query that missed the top spot in the last of `modes`, a summary line per
+/// mode, then `RESULT <mode>_<metric>=…` for every mode last.
+fn eval(catalog: Catalog, queries: &Path, k: usize, modes: &[Mode]) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(queries)
         .with_context(|| format!("reading queries from {}", queries.display()))?;
     let judgements = switchboard_index::parse_judgements(&text)
@@ -148,19 +170,38 @@ fn eval(catalog: Catalog, queries: &Path, k: usize) -> anyhow::Result<()> {
         queries.display()
     );
     let indexed = IndexedCatalog::build(catalog)?;
-    let report = switchboard_index::evaluate(indexed.index(), indexed.names(), &judgements, k)?;
-    for outcome in report.outcomes.iter().filter(|o| o.rank != Some(1)) {
-        let rank = outcome.rank.map_or("-".to_string(), |r| r.to_string());
-        let got: Vec<&str> = outcome.ranked.iter().take(3).map(String::as_str).collect();
-        println!(
-            "miss rank={rank:<2} query={:?} want={} got={}",
-            outcome.judgement.query,
-            outcome.judgement.acceptable.join(","),
-            got.join(",")
-        );
+    let mut reports = Vec::new();
+    for mode in modes {
+        let report = switchboard_index::evaluate_in(
+            indexed.index(),
+            indexed.names(),
+            &judgements,
+            k,
+            *mode,
+        )?;
+        reports.push((*mode, report));
     }
-    println!("queries={}", report.outcomes.len());
-    println!("{}", report.summary());
+    if let Some((_, report)) = reports.last() {
+        for outcome in report.outcomes.iter().filter(|o| o.rank != Some(1)) {
+            let rank = outcome.rank.map_or("-".to_string(), |r| r.to_string());
+            let got: Vec<&str> = outcome.ranked.iter().take(3).map(String::as_str).collect();
+            println!(
+                "miss rank={rank:<2} query={:?} want={} got={}",
+                outcome.judgement.query,
+                outcome.judgement.acceptable.join(","),
+                got.join(",")
+            );
+        }
+    }
+    println!("queries={}", judgements.len());
+    let mut result = String::from("RESULT");
+    for (mode, report) in &reports {
+        println!("{:<8} {}", mode.as_str(), report.summary());
+        for pair in report.summary().split(' ') {
+            result.push_str(&format!(" {}_{pair}", mode.as_str()));
+        }
+    }
+    println!("{result}");
     Ok(())
 }
 
@@ -196,6 +237,13 @@ fn detail(entry: &CatalogEntry) -> Value {
     );
     value["config_schema"] = json!(entry.config_schema());
     value["remote_url"] = json!(entry.remote.as_ref().map(|r| r.url.as_str()));
+    value["published"] = json!(entry.published.as_ref().map(|p| json!({
+        "registry_name": p.registry_name,
+        "version": p.version,
+        "website_url": p.website_url,
+        "repository_url": p.repository_url,
+    })));
+    value["cannot_run"] = json!(crate::gateway::cannot_run(entry));
     value
 }
 
@@ -204,6 +252,15 @@ fn print_detail(entry: &CatalogEntry) {
     println!("type: {}", entry.kind.as_str());
     if let Some(image) = &entry.image {
         println!("image: {image}");
+    }
+    if let Some(published) = &entry.published {
+        println!(
+            "registry: {} {}",
+            published.registry_name, published.version
+        );
+    }
+    if let Some(why) = crate::gateway::cannot_run(entry) {
+        println!("cannot be added: {why}");
     }
     println!("\n{}\n", entry.description);
     if !entry.tools.is_empty() {

@@ -31,7 +31,7 @@ pub(super) enum ConfigCommand {
     },
 }
 
-pub(super) fn run(command: ConfigCommand, home: &Home) -> anyhow::Result<()> {
+pub(super) async fn run(command: ConfigCommand, home: &Home) -> anyhow::Result<()> {
     match command {
         ConfigCommand::Set {
             catalogs,
@@ -39,7 +39,7 @@ pub(super) fn run(command: ConfigCommand, home: &Home) -> anyhow::Result<()> {
             server,
             values,
         } => {
-            let catalog = catalogs.load().context("loading catalogs")?;
+            let catalog = catalogs.load(home).await.context("loading catalogs")?;
             let entry = find(&catalog, &server)?;
             let mut changes = Map::new();
             for assignment in &values {
@@ -59,7 +59,7 @@ pub(super) fn run(command: ConfigCommand, home: &Home) -> anyhow::Result<()> {
             workspace,
             server,
         } => {
-            let catalog = catalogs.load().context("loading catalogs")?;
+            let catalog = catalogs.load(home).await.context("loading catalogs")?;
             let entry = find(&catalog, &server)?;
             let config = home
                 .config(&workspace)

@@ -126,20 +126,48 @@ struct RunArgs {
     /// mounted read-only, and system or credential paths are always refused.
     #[arg(long = "allow-write", value_name = "PATH")]
     allow_write: Vec<std::path::PathBuf>,
+    /// How mcp-find ranks: `hybrid` fuses the words with their meaning (a small embedding
+    /// model inside the binary, loaded in the background after start-up); `lexical` uses the
+    /// words only.
+    #[arg(long, value_enum, default_value_t = SearchMode::Hybrid)]
+    search: SearchMode,
+}
+
+/// `--search`: how servers are ranked for a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SearchMode {
+    Lexical,
+    Hybrid,
+}
+
+impl From<SearchMode> for switchboard_index::Mode {
+    fn from(mode: SearchMode) -> Self {
+        match mode {
+            SearchMode::Lexical => switchboard_index::Mode::Lexical,
+            SearchMode::Hybrid => switchboard_index::Mode::Hybrid,
+        }
+    }
 }
 
 /// `--catalog` arguments shared by every command that reads catalogs.
 #[derive(Debug, Clone, clap::Args)]
 struct CatalogArgs {
-    /// Catalog file (or URL) to use instead of the bundled one; repeat to merge several.
+    /// Catalog to use instead of the bundled one: a file, a directory of them, an `http(s)://`
+    /// URL (cached for offline use), `docker` (Docker's published catalog) or `bundled`; in
+    /// Docker's catalog format or the MCP Registry's (`server.json`, `/v0/servers` lists).
+    /// Repeat to merge several by name (later ones win).
     #[arg(long = "catalog", value_name = "PATH|URL")]
     catalogs: Vec<String>,
 }
 
 impl CatalogArgs {
-    fn load(&self) -> Result<crate::catalog::Catalog, crate::catalog::Error> {
+    /// The merged catalogs; URLs are fetched (or revalidated) with the cache under `home`.
+    async fn load(
+        &self,
+        home: &crate::store::Home,
+    ) -> Result<crate::catalog::Catalog, crate::catalog::Error> {
         let sources: Vec<Source> = self.catalogs.iter().map(|c| Source::parse(c)).collect();
-        crate::catalog::load(&sources)
+        crate::catalog::load_sources(&sources, &home.catalog_cache()).await
     }
 }
 
@@ -156,6 +184,7 @@ impl RunArgs {
             writable: self.allow_write.clone(),
             user_home: std::env::var_os("HOME").map(std::path::PathBuf::from),
             preload: self.servers.clone(),
+            search: self.search.into(),
         }
     }
 }
@@ -188,9 +217,9 @@ pub fn init_logging(args: &Args) {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         Command::Run(run) => run::run(run).await,
-        Command::Catalog(command) => catalog::run(command),
+        Command::Catalog(command) => catalog::run(command, &home()).await,
         Command::Secret(command) => secret::run(command, &home()),
-        Command::Config(command) => config::run(command, &home()),
+        Command::Config(command) => config::run(command, &home()).await,
         Command::Token(command) => token::run(command, &home()),
         Command::Health(command) => health::run(command).await,
     }

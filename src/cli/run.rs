@@ -14,8 +14,8 @@ use crate::http::{LiveTokens, is_loopback};
 use crate::store::{Home, Secrets, TokenKind};
 
 pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
-    let catalog = args.catalogs.load().context("loading catalogs")?;
     let home = super::home();
+    let catalog = args.catalogs.load(&home).await.context("loading catalogs")?;
     tracing::info!(servers = catalog.len(), "catalog loaded");
     anyhow::ensure!(
         !args.workspace_per_session || args.transport == Transport::Http,
@@ -39,6 +39,12 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
     let sweeper = tokio::spawn({
         let gateway = gateway.clone();
         async move { gateway.sweep_orphans().await }
+    });
+    // The semantic stage loads beside serving: the first mcp-find finds it ready, and the
+    // first `initialize` does not wait for it.
+    tokio::task::spawn_blocking({
+        let gateway = gateway.clone();
+        move || gateway.catalog.index().warm()
     });
     let outcome = match http {
         Some(access) => serve_http(&args, gateway.clone(), access).await,

@@ -23,6 +23,8 @@ pub struct Settings {
     pub user_home: Option<std::path::PathBuf>,
     /// Catalog servers every new workspace starts with (`run --server`).
     pub preload: Vec<String>,
+    /// How `mcp-find` ranks (`run --search`).
+    pub search: switchboard_index::Mode,
 }
 
 impl Default for Settings {
@@ -34,6 +36,7 @@ impl Default for Settings {
             writable: Vec::new(),
             user_home: None,
             preload: Vec::new(),
+            search: switchboard_index::Mode::Hybrid,
         }
     }
 }
@@ -60,8 +63,9 @@ impl Gateway {
         settings: Settings,
         home: Home,
     ) -> Result<Arc<Gateway>, switchboard_index::Error> {
+        let catalog = IndexedCatalog::build_in(catalog, settings.search)?;
         Ok(Arc::new(Gateway {
-            catalog: IndexedCatalog::build(catalog)?,
+            catalog,
             secrets,
             settings,
             home,

@@ -1,9 +1,11 @@
 //! Turning a catalog entry, its config and the secrets into a container to start or a remote
 //! endpoint to connect to, checking everything first so that a failed `mcp-add` touches nothing.
+//! Entries the catalog lists but cannot run (Docker's `poci`, registry packages for other
+//! runtimes) are refused here, with what they would need.
 
 use serde_json::{Map, Value};
 
-use crate::catalog::{self, CatalogEntry, SecretSpec, ServerKind};
+use crate::catalog::{self, CatalogEntry, SecretSpec, ServerKind, Unrunnable};
 use crate::gateway::Settings;
 use crate::gateway::mounts::{self, MountRefused};
 use crate::runtime::{ContainerSpec, EnvValue, EnvVar};
@@ -24,6 +26,8 @@ pub enum LaunchError {
         "`{server}` is a {kind} server (one container per tool), which this gateway cannot run yet"
     )]
     UnsupportedKind { server: String, kind: &'static str },
+    #[error("{}", refusal(.server, .why))]
+    Unrunnable { server: String, why: Unrunnable },
     #[error(
         "`{server}` uses the `{transport}` transport; this gateway connects to remote servers over streamable HTTP or SSE"
     )]
@@ -75,6 +79,50 @@ pub enum LaunchError {
     },
 }
 
+/// Why a registry server cannot run, and what it would need.
+fn refusal(server: &str, why: &Unrunnable) -> String {
+    const HERE: &str =
+        "Switchboard runs servers as containers (`oci` packages) or remote endpoints";
+    match why {
+        Unrunnable::Package {
+            registry_type,
+            identifier,
+            runtime_hint,
+        } => {
+            let (what, runtime) = match registry_type.as_str() {
+                "npm" => ("an npm package".to_string(), "a Node.js runtime".to_string()),
+                "pypi" => ("a PyPI package".to_string(), "a Python runtime".to_string()),
+                "nuget" => ("a NuGet package".to_string(), "a .NET runtime".to_string()),
+                "cargo" => ("a Rust crate".to_string(), "a Rust toolchain".to_string()),
+                "mcpb" => (
+                    "an MCP bundle".to_string(),
+                    "a client that installs MCP bundles".to_string(),
+                ),
+                other => (
+                    format!("a `{other}` package"),
+                    format!("the `{other}` package runtime"),
+                ),
+            };
+            let hint = runtime_hint
+                .as_deref()
+                .map(|h| format!(" (`{h}`)"))
+                .unwrap_or_default();
+            format!(
+                "`{server}` is published as {what} (`{identifier}`), which needs {runtime}{hint}; {HERE}"
+            )
+        }
+        Unrunnable::ContainerHttp { image, transport } => format!(
+            "`{server}` is published as an OCI image (`{image}`) that serves MCP over {transport} inside its container; Switchboard speaks to containers over their stdio and publishes no ports"
+        ),
+        Unrunnable::SecretArgument { image, argument } => format!(
+            "`{server}` is published as an OCI image (`{image}`) that takes a secret on its command line (`{argument}`); Switchboard gives secrets to containers as environment variables only"
+        ),
+        Unrunnable::NothingPublished => format!(
+            "`{server}` is listed in the MCP Registry without a package or a remote endpoint, so there is nothing to run; {HERE}"
+        ),
+    }
+}
+
 fn names(secrets: &[SecretSpec]) -> String {
     secrets
         .iter()
@@ -91,14 +139,15 @@ fn quoted(commands: &[String]) -> String {
         .join(" and ")
 }
 
-/// Secrets of `entry` that `secrets` cannot supply, the OAuth token of a remote server included.
+/// Required secrets of `entry` that `secrets` cannot supply, the OAuth token of a remote
+/// server included.
 pub(crate) fn missing_secrets(entry: &CatalogEntry, secrets: &SecretScope<'_>) -> Vec<SecretSpec> {
     entry
         .secrets
         .iter()
         .cloned()
         .chain(oauth_token(entry))
-        .filter(|s| secrets.lookup(s).is_none())
+        .filter(|s| !s.optional && secrets.lookup(s).is_none())
         .collect()
 }
 
@@ -111,10 +160,11 @@ pub fn unmet_needs(
     given: &dyn Fn(&str) -> bool,
 ) -> Vec<String> {
     let server = entry.name.as_str();
-    let startable = match entry.kind {
+    let startable = match &entry.kind {
         ServerKind::Server => entry.image.is_some(),
         ServerKind::Remote => true,
         ServerKind::Poci => false,
+        ServerKind::Unrunnable(why) => return vec![refusal(server, why)],
     };
     if !startable {
         return vec![format!(
@@ -135,6 +185,23 @@ pub fn unmet_needs(
     problems
 }
 
+/// Why `entry` can never start here, if it cannot: what `mcp-add` answers for it.
+pub fn cannot_run(entry: &CatalogEntry) -> Option<String> {
+    let server = entry.name.to_string();
+    let error = match &entry.kind {
+        ServerKind::Unrunnable(why) => LaunchError::Unrunnable {
+            server,
+            why: why.clone(),
+        },
+        ServerKind::Poci => LaunchError::UnsupportedKind {
+            server,
+            kind: entry.kind.as_str(),
+        },
+        ServerKind::Server | ServerKind::Remote => return None,
+    };
+    Some(error.to_string())
+}
+
 /// Whether `entry` reads the secret `name` (as a variable, or as its OAuth token).
 pub fn uses_secret(entry: &CatalogEntry, name: &str) -> bool {
     entry.secrets.iter().any(|s| s.name == name)
@@ -153,6 +220,7 @@ fn oauth_token(entry: &CatalogEntry) -> Option<SecretSpec> {
     (!sets_auth).then(|| SecretSpec {
         name: provider.secret.clone(),
         env: provider.env.clone(),
+        optional: false,
     })
 }
 
@@ -182,7 +250,8 @@ pub(crate) fn launch_spec(
     settings: &Settings,
 ) -> Result<LaunchSpec, LaunchError> {
     let server = entry.name.to_string();
-    match (entry.kind, entry.image.as_deref()) {
+    let config = &starting_config(entry, config);
+    match (&entry.kind, entry.image.as_deref()) {
         (ServerKind::Server, Some(image)) => {
             check_settings(entry, config, secrets)?;
             container_spec(entry, image, workspace, config, secrets, settings)
@@ -204,11 +273,37 @@ pub(crate) fn launch_spec(
             check_settings(entry, config, secrets)?;
             endpoint(entry, config, secrets).map(LaunchSpec::Remote)
         }
+        (ServerKind::Unrunnable(why), _) => Err(LaunchError::Unrunnable {
+            server,
+            why: why.clone(),
+        }),
         (kind, _) => Err(LaunchError::UnsupportedKind {
             server,
             kind: kind.as_str(),
         }),
     }
+}
+
+/// The config a server starts with: the saved one, and for entries whose format says so
+/// (registry servers), the schema's defaults for what it leaves unset.
+fn starting_config(entry: &CatalogEntry, config: &Map<String, Value>) -> Map<String, Value> {
+    let mut config = config.clone();
+    if entry.fill_defaults
+        && let Some(schema) = entry.config_schema()
+    {
+        catalog::apply_defaults(schema, &mut config);
+    }
+    config
+}
+
+/// Whether every config key in `needs` has a value (an empty string or list is none).
+fn all_set(needs: &[String], config: &Map<String, Value>) -> bool {
+    needs.iter().all(|key| match config.get(key) {
+        None | Some(Value::Null) => false,
+        Some(Value::String(text)) => !text.is_empty(),
+        Some(Value::Array(items)) => !items.is_empty(),
+        Some(_) => true,
+    })
 }
 
 /// Every secret and required config value is there.
@@ -284,12 +379,16 @@ fn endpoint(
     let fill = filler(entry, config);
     let url = fill(&remote.url)?.join("");
     let mut variables: Vec<(String, EnvValue)> = Vec::new();
+    // Optional secrets that are not set: a header made of one is left out.
+    let mut unset: Vec<&str> = Vec::new();
     for spec in &entry.secrets {
-        if let Some(secret) = secrets.lookup(spec) {
-            variables.push((spec.env.clone(), EnvValue::Secret(secret)));
+        match secrets.lookup(spec) {
+            Some(secret) => variables.push((spec.env.clone(), EnvValue::Secret(secret))),
+            None if spec.optional => unset.push(&spec.env),
+            None => {}
         }
     }
-    for spec in &entry.env {
+    for spec in entry.env.iter().filter(|s| all_set(&s.needs, config)) {
         variables.push((
             spec.name.clone(),
             EnvValue::Plain(fill(&spec.value.0)?.join(",")),
@@ -298,12 +397,21 @@ fn endpoint(
     let mut headers = Vec::new();
     for (name, value) in &remote.headers {
         let template = fill(&value.0)?.join(",");
-        let value =
-            substitute(&template, &variables).map_err(|variable| LaunchError::UnknownVariable {
-                server: server.clone(),
-                header: name.clone(),
-                variable,
-            })?;
+        let value = match substitute(&template, &variables) {
+            Ok(value) => value,
+            Err(variable) if unset.contains(&variable.as_str()) => continue,
+            Err(variable) => {
+                return Err(LaunchError::UnknownVariable {
+                    server: server.clone(),
+                    header: name.clone(),
+                    variable,
+                });
+            }
+        };
+        // A header filled from config the user left unset says nothing: not sent.
+        if value.expose().is_empty() {
+            continue;
+        }
         headers.push(Header {
             name: name.clone(),
             value,
@@ -363,7 +471,7 @@ fn container_spec(
     let server = entry.name.to_string();
     let fill = filler(entry, config);
     let mut env = Vec::new();
-    for spec in &entry.env {
+    for spec in entry.env.iter().filter(|s| all_set(&s.needs, config)) {
         let value = EnvValue::Plain(fill(&spec.value.0)?.join(","));
         env.push(EnvVar {
             name: spec.name.clone(),
@@ -379,8 +487,11 @@ fn container_spec(
         }
     }
     let mut command = Vec::new();
-    for item in &entry.command {
-        command.extend(fill(&item.0)?);
+    for item in entry.command.iter().filter(|c| all_set(&c.needs, config)) {
+        for value in fill(&item.value.0)? {
+            command.extend(item.flag.clone());
+            command.push(value);
+        }
     }
     let mut volumes = Vec::new();
     for item in &entry.volumes {
@@ -452,5 +563,100 @@ mod tests {
             substitute("${NOPE}", &variables).unwrap_err(),
             "NOPE".to_string()
         );
+    }
+
+    /// A registry server, as `catalog/format/registry.rs` maps it.
+    fn registry_entry(server: serde_json::Value) -> CatalogEntry {
+        let catalog = catalog::Catalog::parse("t.json", &server.to_string()).unwrap();
+        catalog.entries().next().unwrap().clone()
+    }
+
+    fn start(entry: &CatalogEntry, config: serde_json::Value) -> Result<LaunchSpec, LaunchError> {
+        let secrets = crate::store::Secrets::new(
+            None,
+            [("SRV_TOKEN".to_string(), "t0k3n".to_string())],
+        );
+        let config = config.as_object().cloned().unwrap_or_default();
+        launch_spec(entry, "w", &config, &secrets.unscoped(), &Settings::default())
+    }
+
+    /// Unset optional values leave their argument (flag and all) or variable out; defaults
+    /// fill the rest; repeated values repeat their flag.
+    #[test]
+    fn registry_arguments_and_variables_follow_the_config() {
+        let entry = registry_entry(serde_json::json!({
+            "name": "io.x/srv", "description": "d", "version": "1",
+            "packages": [{"registryType": "oci", "identifier": "x/srv:1", "transport": {"type": "stdio"},
+                "packageArguments": [
+                    {"type": "named", "name": "--host", "default": "localhost"},
+                    {"type": "named", "name": "--port", "format": "number"},
+                    {"type": "named", "name": "--tag", "isRepeated": true},
+                    {"type": "positional", "value": "serve"}
+                ],
+                "environmentVariables": [
+                    {"name": "LEVEL", "default": "info"},
+                    {"name": "EXTRA"},
+                    {"name": "SRV_TOKEN", "isSecret": true}
+                ]}]
+        }));
+        let LaunchSpec::Container(spec) = start(&entry, serde_json::json!({})).unwrap() else {
+            panic!("a container");
+        };
+        assert_eq!(spec.command, ["--host", "localhost", "serve"]);
+        let env: Vec<(String, Option<&str>)> = spec
+            .env
+            .iter()
+            .map(|v| (v.name.clone(), plain(&v.value)))
+            .collect();
+        assert_eq!(
+            env,
+            [("LEVEL".to_string(), Some("info")), ("SRV_TOKEN".to_string(), None)]
+        );
+        let config = serde_json::json!({"port": 8080, "tag": ["a", "b"], "extra": "x", "level": "debug"});
+        let LaunchSpec::Container(spec) = start(&entry, config).unwrap() else {
+            panic!("a container");
+        };
+        assert_eq!(
+            spec.command,
+            ["--host", "localhost", "--port", "8080", "--tag", "a", "--tag", "b", "serve"]
+        );
+        let names: Vec<&str> = spec.env.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["LEVEL", "EXTRA", "SRV_TOKEN"]);
+        assert_eq!(plain(&spec.env[0].value), Some("debug"));
+    }
+
+    /// An optional secret header that is not set is not sent; a required one stops the add.
+    #[test]
+    fn registry_headers_leave_out_what_is_not_set() {
+        let entry = registry_entry(serde_json::json!({
+            "name": "io.x/web", "description": "d", "version": "1",
+            "remotes": [{"type": "streamable-http", "url": "https://web.example/mcp", "headers": [
+                {"name": "X-Key", "isSecret": true},
+                {"name": "X-Team"}
+            ]}]
+        }));
+        let LaunchSpec::Remote(endpoint) = start(&entry, serde_json::json!({})).unwrap() else {
+            panic!("a remote");
+        };
+        assert!(endpoint.headers.is_empty(), "{:?}", endpoint.headers);
+        let LaunchSpec::Remote(endpoint) = start(&entry, serde_json::json!({"x_team": "blue"})).unwrap() else {
+            panic!("a remote");
+        };
+        let names: Vec<&str> = endpoint.headers.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["X-Team"]);
+    }
+
+    #[test]
+    fn unrunnable_servers_are_refused_with_what_they_need() {
+        let entry = registry_entry(serde_json::json!({
+            "name": "io.github.x/files", "description": "d", "version": "1",
+            "packages": [{"registryType": "npm", "identifier": "@x/files", "transport": {"type": "stdio"}}]
+        }));
+        let error = start(&entry, serde_json::json!({})).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "`files` is published as an npm package (`@x/files`), which needs a Node.js runtime; Switchboard runs servers as containers (`oci` packages) or remote endpoints"
+        );
+        assert_eq!(cannot_run(&entry), Some(error));
     }
 }

@@ -22,7 +22,7 @@ mod workspaces;
 
 pub use context::{Gateway, Settings};
 pub use handler::Session;
-pub use launch::{unmet_needs, uses_secret};
+pub use launch::{cannot_run, unmet_needs, uses_secret};
 pub use naming::ExposedToolName;
 pub use reply::chain as error_chain;
 pub use routing::Kinds;

@@ -1,11 +1,13 @@
 //! What the user gives the gateway to pass on to servers, kept under `$SWITCHBOARD_HOME`:
 //! secrets (the gateway-wide `secrets.json` and each workspace's `secrets/<workspace>.json`,
-//! mode 0600), token hashes (`tokens.json`), per-workspace config (`config/<workspace>.json`)
-//! and profiles of provisioned workspaces (`profiles/<workspace>.json`).
+//! mode 0600), token hashes (`tokens.json`), per-workspace config (`config/<workspace>.json`),
+//! profiles of provisioned workspaces (`profiles/<workspace>.json`), and the last good copy
+//! of each catalog fetched over HTTP (`cache/catalogs/`).
 //!
 //! The only writer under the home directory. Secret values live in [`Secret`], whose `Debug`
 //! never shows them; they reach a container's environment and nothing else.
 
+mod catalog_cache;
 mod config;
 mod error;
 mod file;
@@ -13,6 +15,7 @@ mod profiles;
 mod secrets;
 mod tokens;
 
+pub use catalog_cache::{CachedCatalog, CatalogCache};
 pub use config::ConfigStore;
 pub use error::Error;
 pub use file::Stamp;
@@ -46,6 +49,11 @@ impl Home {
 
     pub fn tokens(&self) -> TokenStore {
         TokenStore::new(self.0.join("tokens.json"))
+    }
+
+    /// Copies of the catalogs fetched over HTTP.
+    pub fn catalog_cache(&self) -> CatalogCache {
+        CatalogCache::new(self.0.join("cache/catalogs"))
     }
 
     pub fn config(&self, workspace: &str) -> ConfigStore {

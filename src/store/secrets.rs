@@ -280,6 +280,7 @@ mod tests {
         SecretSpec {
             name: name.into(),
             env: env.into(),
+            optional: false,
         }
     }
 

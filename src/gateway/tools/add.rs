@@ -181,6 +181,14 @@ fn failure(server: &str, error: AddError) -> CallToolResult {
         AddError::Launch(LaunchError::MissingConfig { missing, .. }) => {
             reply::failure(error.to_string(), json!({ "missing_config": missing }))
         }
+        AddError::Launch(LaunchError::Unrunnable { .. } | LaunchError::UnsupportedKind { .. }) => {
+            reply::failure(
+                format!(
+                    "{error}. Nothing was started; pick a server of type `server` or `remote` with mcp-find."
+                ),
+                json!({}),
+            )
+        }
         AddError::Docker(_) => reply::failure(
             format!(
                 "cannot add `{server}`: {}. Start Docker (or fix DOCKER_HOST) and call mcp-add again.",

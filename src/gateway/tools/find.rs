@@ -41,7 +41,8 @@ pub(super) fn definition(gateway: &Gateway) -> Tool {
         "Search the catalog of {} MCP servers for one that provides a capability you lack \
          (categories: {}). Call this first whenever the task needs a tool you do not have; \
          describe the need in plain words or paste the task itself. Returns servers best first, \
-         each with its tools (`matched_tools` says which fit your query), how many prompts and \
+         each with its tools (`matched_tools`: the ones that fit your query, best first, with what \
+         each does), how many prompts and \
          resources it brings (null: not known until added), the secrets and config it still \
          needs, and whether it is already added. Next: call mcp-add with the `name` of \
          the best match.",
@@ -89,7 +90,7 @@ pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
                 "score": hit.score,
                 "type": entry.kind.as_str(),
                 "tools": tools,
-                "matched_tools": hit.matched_tools,
+                "matched_tools": matched_tools(entry, &hit.matched_tools),
                 "prompts": prompts,
                 "resources": resources,
                 "required_secrets": entry.secrets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
@@ -101,4 +102,20 @@ pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
         })
         .collect();
     reply::success(json!({ "query": input.query, "results": results }))
+}
+
+/// The tools a query matched, best first, each with the first sentence of its description.
+fn matched_tools(entry: &crate::catalog::CatalogEntry, names: &[String]) -> Vec<Value> {
+    names
+        .iter()
+        .map(|name| {
+            let description = entry
+                .tools
+                .iter()
+                .find(|tool| &tool.name == name)
+                .map(|tool| switchboard_index::summary(&tool.description))
+                .unwrap_or_default();
+            json!({ "name": name, "description": description })
+        })
+        .collect()
 }
