@@ -150,7 +150,11 @@ fn catalog_eval_prints_the_summary_last() {
         .split(' ')
         .map(|kv| kv.split('=').next().unwrap())
         .collect();
-    assert_eq!(keys, ["top1", "hit@5", "mrr@10", "recall@5"], "{last}");
+    let metrics = ["top1", "hit@5", "mrr@10", "recall@5"];
+    let expected: Vec<String> = std::iter::once("RESULT".to_string())
+        .chain(["lexical", "hybrid"].iter().flat_map(|mode| metrics.map(|m| format!("{mode}_{m}"))))
+        .collect();
+    assert_eq!(keys, expected, "{last}");
 
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.tsv");

@@ -100,6 +100,10 @@ pub(crate) struct Vectors {
     tool_rows: Vec<(u32, u32)>,
     /// Each token's weight: its IDF over this catalog.
     idf: Vec<f32>,
+    /// The mean of the servers' vectors, taken out of every vector before comparing: what all
+    /// servers share ("a server that lets you manage ...") would otherwise make a few generic
+    /// ones close to every query.
+    mean: Vec<f32>,
 }
 
 impl Vectors {
@@ -152,12 +156,19 @@ impl Vectors {
             tools: Matrix::new(model.dims()),
             tool_rows: Vec::with_capacity(documents.len()),
             idf: Vec::new(),
+            mean: Vec::new(),
         };
-        for (own, tools) in servers.iter().zip(&tools) {
-            vectors.servers.push(&model.embed_tokens(own, weight));
+        let own: Vec<Vec<f32>> = servers
+            .iter()
+            .map(|ids| model.embed_tokens(ids, weight))
+            .collect();
+        vectors.mean = mean(&own, model.dims());
+        for (own, tools) in own.into_iter().zip(&tools) {
+            vectors.servers.push(&centered(own, &vectors.mean));
             let first = vectors.tools.len() as u32;
             for tool in tools {
-                vectors.tools.push(&model.embed_tokens(tool, weight));
+                let tool = model.embed_tokens(tool, weight);
+                vectors.tools.push(&centered(tool, &vectors.mean));
             }
             vectors.tool_rows.push((first, vectors.tools.len() as u32));
         }
@@ -168,7 +179,12 @@ impl Vectors {
     /// The query's vector, its tokens weighted as the documents' are.
     pub(crate) fn query(&self, model: &Model, query: &str) -> Quantized {
         let weight = |id: u32| self.idf.get(id as usize).copied().unwrap_or(1.0);
-        let (values, scale) = quantize(&model.embed_tokens(&model.tokens(query), weight));
+        let vector = model.embed_tokens(&model.tokens(query), weight);
+        let (values, scale) = if vector.iter().all(|v| *v == 0.0) {
+            quantize(&vector)
+        } else {
+            quantize(&centered(vector, &self.mean))
+        };
         Quantized { values, scale }
     }
 
@@ -186,6 +202,33 @@ impl Vectors {
             .map(|row| self.tools.cosine(row, query))
             .collect()
     }
+}
+
+/// Servers a catalog needs before its mean is taken out in full: the mean of a handful says
+/// more about those servers than about what servers share, so it is shrunk towards zero by
+/// `n / (n + MEAN_PRIOR)`.
+const MEAN_PRIOR: f32 = 20.0;
+
+/// The (shrunk) mean of `vectors`; zeros for none.
+fn mean(vectors: &[Vec<f32>], dims: usize) -> Vec<f32> {
+    let mut mean = vec![0.0f32; dims];
+    for vector in vectors {
+        for (total, value) in mean.iter_mut().zip(vector) {
+            *total += value;
+        }
+    }
+    let count = vectors.len() as f32;
+    mean.iter_mut().for_each(|total| *total /= count + MEAN_PRIOR);
+    mean
+}
+
+/// `vector` less `mean`, back to unit length.
+fn centered(mut vector: Vec<f32>, mean: &[f32]) -> Vec<f32> {
+    for (value, shared) in vector.iter_mut().zip(mean) {
+        *value -= shared;
+    }
+    model::normalize(&mut vector);
+    vector
 }
 
 /// What a server's vector is made of: its name and title, description, what it is (product
