@@ -271,6 +271,18 @@ impl SearchIndex {
         // Typo tolerance is for short queries: in a long task text a misspelled word matters
         // little, and expanding every rare word by edit distance would cost more than the rest.
         let fuzzy = terms.len() <= FUZZY_MAX_TERMS;
+        // A word no server uses is a typo only if it is not a word: "rain" is not a misspelled
+        // "brain". The model's vocabulary is the dictionary; its terms are compared stemmed.
+        let words: HashSet<String> = if fuzzy {
+            query
+                .split(|c: char| !c.is_alphanumeric())
+                .map(str::to_lowercase)
+                .filter(|word| semantic::is_word(word))
+                .flat_map(|word| analyzer.terms(&word))
+                .collect()
+        } else {
+            HashSet::new()
+        };
         let groups = terms
             .into_iter()
             .map(|term| {
@@ -288,7 +300,7 @@ impl SearchIndex {
                 TermGroup {
                     idf: term_idf,
                     synonyms,
-                    fuzzy: fuzzy && !self.doc_freq.contains_key(&term),
+                    fuzzy: fuzzy && !self.doc_freq.contains_key(&term) && !words.contains(&term),
                     term,
                 }
             })

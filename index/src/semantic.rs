@@ -25,6 +25,12 @@ pub(crate) fn model() -> Option<&'static Model> {
     MODEL.get_or_init(|| Model::load(DIMS).ok()).as_ref()
 }
 
+/// Whether `word` (lowercase) is a word of the model's vocabulary: 30,000 common English
+/// words and names, so a query word found there is meant, not mistyped.
+pub(crate) fn is_word(word: &str) -> bool {
+    model().is_some_and(|model| model.knows_word(word))
+}
+
 /// Unit vectors stored as int8 with one scale each: a tenth of the memory of f32 for a
 /// ranking that does not change.
 #[derive(Debug, Default)]

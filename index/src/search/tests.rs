@@ -110,3 +110,23 @@ fn limit_is_clamped_and_tools_reported() {
     let hits = index.search("current time", 10_000).unwrap();
     assert_eq!(hits[0].matched_tools, vec!["get_current_time".to_string()]);
 }
+
+/// A word no server uses is tolerated as a typo only if it is not itself a word.
+#[test]
+fn real_words_are_not_typos() {
+    let index = SearchIndex::build(&[
+        doc("jetbrains", "JetBrains", "Brains for your IDE", &[]),
+        doc("clock", "Clock", "The current time", &[]),
+    ])
+    .unwrap();
+    let scored = |query: &str| {
+        index
+            .search_in(query, 5, crate::Mode::Lexical)
+            .unwrap()
+            .into_iter()
+            .filter(|hit| hit.score > 0.0)
+            .count()
+    };
+    assert_eq!(scored("rain time"), 1, "rain is a word, not a misspelled brain");
+    assert_eq!(scored("brians time"), 2, "brians is a typo of brains");
+}

@@ -74,6 +74,11 @@ impl Model {
         })
     }
 
+    /// Whether the model's vocabulary has `word` (lowercase) as a whole word.
+    pub(crate) fn knows_word(&self, word: &str) -> bool {
+        self.wordpiece.has_word(word)
+    }
+
     /// Dimensions of the vectors it makes.
     pub(crate) fn dims(&self) -> usize {
         self.dims

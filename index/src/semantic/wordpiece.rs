@@ -28,6 +28,11 @@ impl WordPiece {
         Some(WordPiece { ids, unknown })
     }
 
+    /// Whether `word` is a whole token of the vocabulary (a word, not a piece of one).
+    pub(crate) fn has_word(&self, word: &str) -> bool {
+        !word.starts_with("##") && self.ids.contains_key(word)
+    }
+
     /// Appends the token ids of `text` to `out`.
     pub(crate) fn encode(&self, text: &str, out: &mut Vec<u32>) {
         let mut piece = String::new();
