@@ -163,3 +163,53 @@ async fn stdio_find_add_call_exec_remove() {
         "containers left after exit"
     );
 }
+
+/// The semantic stage through the gateway, on Docker's catalog: a request that shares no word
+/// with the right server finds it in hybrid mode (the default) and not with `--search lexical`;
+/// a big server's matched tools come with their one-line descriptions, best first.
+#[tokio::test]
+async fn find_understands_the_request_in_hybrid_mode_only() {
+    let catalog =
+        switchboard_testsupport::repo_root().join("../shared/catalogs/docker-mcp-catalog.yaml");
+    let names = |found: &rmcp::model::CallToolResult| -> Vec<String> {
+        found.structured_content.as_ref().unwrap()["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(3)
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let query = json!({"query": "will it rain in Paris tomorrow", "limit": 5});
+
+    let hybrid = TestGateway::start(&catalog, &[]).await;
+    let found = hybrid.call("mcp-find", query.clone()).await;
+    assert_eq!(found.is_error, Some(false), "{}", text(&found));
+    assert!(
+        names(&found).contains(&"openweather".to_string()),
+        "{:?}",
+        names(&found)
+    );
+
+    let found = hybrid
+        .call(
+            "mcp-find",
+            json!({"query": "scale my deployment to three replicas", "limit": 3}),
+        )
+        .await;
+    let results = &found.structured_content.as_ref().unwrap()["results"];
+    assert_eq!(results[0]["name"], "kubectl-mcp-server", "{results}");
+    let matched = results[0]["matched_tools"].as_array().unwrap();
+    assert_eq!(matched[0]["name"], "scale_deployment", "{matched:?}");
+    assert_eq!(matched[0]["description"], "Scale a deployment.");
+    drop(hybrid);
+
+    let lexical = TestGateway::start(&catalog, &["--search", "lexical"]).await;
+    let found = lexical.call("mcp-find", query).await;
+    assert_eq!(found.is_error, Some(false), "{}", text(&found));
+    assert!(
+        !names(&found).contains(&"openweather".to_string()),
+        "{:?}",
+        names(&found)
+    );
+}

@@ -74,15 +74,23 @@ pub(crate) fn rank(
         })
         .collect();
     let max_lexical = scored.iter().map(|s| s.lexical).fold(0.0, f32::max);
-    let (min_dense, max_dense) = scored
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(lo, hi), s| (lo.min(s.dense), hi.max(s.dense)));
+    let (min_dense, max_dense) = scored.iter().fold((f32::MAX, f32::MIN), |(lo, hi), s| {
+        (lo.min(s.dense), hi.max(s.dense))
+    });
     let spread = max_dense - min_dense;
     scored
         .into_iter()
         .map(|s| {
-            let lexical_part = if max_lexical > 0.0 { s.lexical / max_lexical } else { 0.0 };
-            let dense_part = if spread > 0.0 { (s.dense - min_dense) / spread } else { 0.0 };
+            let lexical_part = if max_lexical > 0.0 {
+                s.lexical / max_lexical
+            } else {
+                0.0
+            };
+            let dense_part = if spread > 0.0 {
+                (s.dense - min_dense) / spread
+            } else {
+                0.0
+            };
             // BM25 only separates documents scored alike.
             let score = (1.0 - W) * lexical_part + W * dense_part + s.exact + 1e-4 * s.bm25;
             Hit {
@@ -126,7 +134,10 @@ fn matched_tools(lexical: &Lexical<'_>, doc: usize, cosines: &[f32]) -> Vec<Stri
         })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-    scored.into_iter().map(|(_, name)| name.to_string()).collect()
+    scored
+        .into_iter()
+        .map(|(_, name)| name.to_string())
+        .collect()
 }
 
 #[cfg(test)]

@@ -134,8 +134,7 @@ fn bm25_norm(average: f32, length: u32) -> f32 {
     ((K1 + 1.0) / (1.0 + K1 * (1.0 - B + B * length as f32 / average))).min(1.0)
 }
 
-impl FieldStats {
-}
+impl FieldStats {}
 
 /// One query term with its alternatives and weight.
 #[derive(Debug)]

@@ -147,7 +147,10 @@ impl SearchIndex {
     pub fn with_mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
         if mode == Mode::Lexical {
-            *self.pending.get_mut().unwrap_or_else(PoisonError::into_inner) = None;
+            *self
+                .pending
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner) = None;
         }
         self
     }

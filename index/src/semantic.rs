@@ -224,7 +224,8 @@ fn mean(vectors: &[Vec<f32>], dims: usize) -> Vec<f32> {
         }
     }
     let count = vectors.len() as f32;
-    mean.iter_mut().for_each(|total| *total /= count + MEAN_PRIOR);
+    mean.iter_mut()
+        .for_each(|total| *total /= count + MEAN_PRIOR);
     mean
 }
 
@@ -277,7 +278,10 @@ fn words_of(identifier: &str) -> String {
 
 /// A tool's one-line summary: its first sentence (descriptions often go on about arguments).
 pub fn first_sentence(description: &str) -> &str {
-    let line = description.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let line = description
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
     let end = line
         .char_indices()
         .find(|(i, c)| *c == '.' && line[i + 1..].starts_with(' '))

@@ -127,6 +127,10 @@ fn real_words_are_not_typos() {
             .filter(|hit| hit.score > 0.0)
             .count()
     };
-    assert_eq!(scored("rain time"), 1, "rain is a word, not a misspelled brain");
+    assert_eq!(
+        scored("rain time"),
+        1,
+        "rain is a word, not a misspelled brain"
+    );
     assert_eq!(scored("brians time"), 2, "brians is a typo of brains");
 }

@@ -25,9 +25,18 @@ fn golden() -> Vec<Case> {
         .iter()
         .map(|case| Case {
             text: case["text"].as_str().expect("text").to_string(),
-            ids: numbers(&case["ids"]).into_iter().map(|n| n as u32).collect(),
-            v256: numbers(&case["v256"]).into_iter().map(|n| n as f32).collect(),
-            v128: numbers(&case["v128"]).into_iter().map(|n| n as f32).collect(),
+            ids: numbers(&case["ids"])
+                .into_iter()
+                .map(|n| n as u32)
+                .collect(),
+            v256: numbers(&case["v256"])
+                .into_iter()
+                .map(|n| n as f32)
+                .collect(),
+            v128: numbers(&case["v128"])
+                .into_iter()
+                .map(|n| n as f32)
+                .collect(),
         })
         .collect()
 }
@@ -37,7 +46,12 @@ fn the_encoder_matches_the_generation_script() {
     let full = Model::load(256).expect("the compiled-in model loads");
     let half = Model::load(128).expect("and its 128-d prefix");
     for case in golden() {
-        assert_eq!(full.ids(&case.text), case.ids, "token ids of {:?}", case.text);
+        assert_eq!(
+            full.ids(&case.text),
+            case.ids,
+            "token ids of {:?}",
+            case.text
+        );
         for (model, expected) in [(&full, &case.v256), (&half, &case.v128)] {
             let got = model.embed(&case.text);
             assert_eq!(got.len(), expected.len());
@@ -46,7 +60,12 @@ fn the_encoder_matches_the_generation_script() {
                 .zip(expected)
                 .map(|(a, b)| (a - b).abs())
                 .fold(0.0f32, f32::max);
-            assert!(off < 1e-4, "{:?} differs by {off} at {} dims", case.text, got.len());
+            assert!(
+                off < 1e-4,
+                "{:?} differs by {off} at {} dims",
+                case.text,
+                got.len()
+            );
         }
     }
 }
@@ -60,12 +79,21 @@ fn meaning_without_shared_words() {
     };
     let rain = "will it rain in Paris tomorrow";
     assert!(cosine(rain, "weather forecast") > cosine(rain, "git repository commits"));
-    assert!(cosine("send a message to the team", "chat channel") > cosine("send a message to the team", "spreadsheet cells"));
+    assert!(
+        cosine("send a message to the team", "chat channel")
+            > cosine("send a message to the team", "spreadsheet cells")
+    );
 }
 
 #[test]
 fn identifiers_and_summaries() {
     assert_eq!(super::words_of("get_currentTime"), "get current Time");
-    assert_eq!(super::first_sentence("Reads a file. Args: path"), "Reads a file");
-    assert_eq!(super::first_sentence("\n  v1.2 release notes\nmore"), "v1.2 release notes");
+    assert_eq!(
+        super::first_sentence("Reads a file. Args: path"),
+        "Reads a file"
+    );
+    assert_eq!(
+        super::first_sentence("\n  v1.2 release notes\nmore"),
+        "v1.2 release notes"
+    );
 }

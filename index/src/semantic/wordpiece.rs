@@ -176,7 +176,9 @@ mod tests {
     fn basic_tokens_split_punctuation_and_strip_accents() {
         assert_eq!(
             words("Naïve café, RÉSUMÉ!  k8s-pods\t中文"),
-            ["naive", "cafe", ",", "resume", "!", "k8s", "-", "pods", "中", "文"]
+            [
+                "naive", "cafe", ",", "resume", "!", "k8s", "-", "pods", "中", "文"
+            ]
         );
         assert!(words("\u{0}\u{200b}").is_empty());
     }
