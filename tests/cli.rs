@@ -152,7 +152,11 @@ fn catalog_eval_prints_the_summary_last() {
         .collect();
     let metrics = ["top1", "hit@5", "mrr@10", "recall@5"];
     let expected: Vec<String> = std::iter::once("RESULT".to_string())
-        .chain(["lexical", "hybrid"].iter().flat_map(|mode| metrics.map(|m| format!("{mode}_{m}"))))
+        .chain(
+            ["lexical", "hybrid"]
+                .iter()
+                .flat_map(|mode| metrics.map(|m| format!("{mode}_{m}"))),
+        )
         .collect();
     assert_eq!(keys, expected, "{last}");
 

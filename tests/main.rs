@@ -25,6 +25,8 @@ mod container;
 mod lifecycle;
 // The command line: catalog search/ls/show, malformed catalogs.
 mod cli;
+// Catalog sources: MCP Registry files, directories and lists, URLs with their cache, malformed ones.
+mod catalog_sources;
 // A client we did not write: the Python `mcp` SDK over stdio.
 mod interop;
 // mcp-find quality on the real Docker catalog, against judged queries.

@@ -188,7 +188,10 @@ mod tests {
         assert!(matches!(Source::parse("bundled"), Source::Bundled));
         assert!(matches!(Source::parse("docker"), Source::Url(u) if u == DOCKER_CATALOG_URL));
         assert!(matches!(Source::parse("./docker"), Source::File(p) if p == Path::new("./docker")));
-        assert!(matches!(Source::parse("https://x.test/c.yaml"), Source::Url(_)));
+        assert!(matches!(
+            Source::parse("https://x.test/c.yaml"),
+            Source::Url(_)
+        ));
         assert!(matches!(Source::parse("c.yaml"), Source::File(_)));
     }
 
@@ -248,7 +251,9 @@ mod tests {
     fn a_directory_merges_its_files_as_one_source() {
         let dir = tempfile::tempdir().unwrap();
         let server = |name: &str| {
-            format!(r#"{{"name": "{name}", "description": "d", "version": "1.0.0", "remotes": [{{"type": "streamable-http", "url": "https://x.example/mcp"}}]}}"#)
+            format!(
+                r#"{{"name": "{name}", "description": "d", "version": "1.0.0", "remotes": [{{"type": "streamable-http", "url": "https://x.example/mcp"}}]}}"#
+            )
         };
         std::fs::write(dir.path().join("a.json"), server("io.github.alice/weather")).unwrap();
         std::fs::write(dir.path().join("b.json"), server("io.github.bob/weather")).unwrap();

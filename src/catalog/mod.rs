@@ -21,8 +21,8 @@ pub use fetch::FetchError;
 pub use indexed::{IndexedCatalog, index_document};
 pub use load::{BUNDLED, Catalog, DOCKER_CATALOG_URL, Source, load, load_sources};
 pub use model::{
-    CatalogEntry, CommandArg, EnvSpec, OAuthProvider, OAuthSpec, Published, RemoteSpec,
-    SecretSpec, ServerKind, ServerName, ToolSpec, Unrunnable,
+    CatalogEntry, CommandArg, EnvSpec, OAuthProvider, OAuthSpec, Published, RemoteSpec, SecretSpec,
+    ServerKind, ServerName, ToolSpec, Unrunnable,
 };
 pub use settings::{
     SettingsError, apply as apply_settings, apply_defaults, parse_assignment, typed_value,

@@ -15,7 +15,11 @@ use crate::store::{Home, Secrets, TokenKind};
 
 pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
     let home = super::home();
-    let catalog = args.catalogs.load(&home).await.context("loading catalogs")?;
+    let catalog = args
+        .catalogs
+        .load(&home)
+        .await
+        .context("loading catalogs")?;
     tracing::info!(servers = catalog.len(), "catalog loaded");
     anyhow::ensure!(
         !args.workspace_per_session || args.transport == Transport::Http,

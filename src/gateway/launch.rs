@@ -90,7 +90,10 @@ fn refusal(server: &str, why: &Unrunnable) -> String {
             runtime_hint,
         } => {
             let (what, runtime) = match registry_type.as_str() {
-                "npm" => ("an npm package".to_string(), "a Node.js runtime".to_string()),
+                "npm" => (
+                    "an npm package".to_string(),
+                    "a Node.js runtime".to_string(),
+                ),
                 "pypi" => ("a PyPI package".to_string(), "a Python runtime".to_string()),
                 "nuget" => ("a NuGet package".to_string(), "a .NET runtime".to_string()),
                 "cargo" => ("a Rust crate".to_string(), "a Rust toolchain".to_string()),
@@ -572,12 +575,16 @@ mod tests {
     }
 
     fn start(entry: &CatalogEntry, config: serde_json::Value) -> Result<LaunchSpec, LaunchError> {
-        let secrets = crate::store::Secrets::new(
-            None,
-            [("SRV_TOKEN".to_string(), "t0k3n".to_string())],
-        );
+        let secrets =
+            crate::store::Secrets::new(None, [("SRV_TOKEN".to_string(), "t0k3n".to_string())]);
         let config = config.as_object().cloned().unwrap_or_default();
-        launch_spec(entry, "w", &config, &secrets.unscoped(), &Settings::default())
+        launch_spec(
+            entry,
+            "w",
+            &config,
+            &secrets.unscoped(),
+            &Settings::default(),
+        )
     }
 
     /// Unset optional values leave their argument (flag and all) or variable out; defaults
@@ -610,15 +617,29 @@ mod tests {
             .collect();
         assert_eq!(
             env,
-            [("LEVEL".to_string(), Some("info")), ("SRV_TOKEN".to_string(), None)]
+            [
+                ("LEVEL".to_string(), Some("info")),
+                ("SRV_TOKEN".to_string(), None)
+            ]
         );
-        let config = serde_json::json!({"port": 8080, "tag": ["a", "b"], "extra": "x", "level": "debug"});
+        let config =
+            serde_json::json!({"port": 8080, "tag": ["a", "b"], "extra": "x", "level": "debug"});
         let LaunchSpec::Container(spec) = start(&entry, config).unwrap() else {
             panic!("a container");
         };
         assert_eq!(
             spec.command,
-            ["--host", "localhost", "--port", "8080", "--tag", "a", "--tag", "b", "serve"]
+            [
+                "--host",
+                "localhost",
+                "--port",
+                "8080",
+                "--tag",
+                "a",
+                "--tag",
+                "b",
+                "serve"
+            ]
         );
         let names: Vec<&str> = spec.env.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(names, ["LEVEL", "EXTRA", "SRV_TOKEN"]);
@@ -639,7 +660,9 @@ mod tests {
             panic!("a remote");
         };
         assert!(endpoint.headers.is_empty(), "{:?}", endpoint.headers);
-        let LaunchSpec::Remote(endpoint) = start(&entry, serde_json::json!({"x_team": "blue"})).unwrap() else {
+        let LaunchSpec::Remote(endpoint) =
+            start(&entry, serde_json::json!({"x_team": "blue"})).unwrap()
+        else {
             panic!("a remote");
         };
         let names: Vec<&str> = endpoint.headers.iter().map(|h| h.name.as_str()).collect();
@@ -652,7 +675,9 @@ mod tests {
             "name": "io.github.x/files", "description": "d", "version": "1",
             "packages": [{"registryType": "npm", "identifier": "@x/files", "transport": {"type": "stdio"}}]
         }));
-        let error = start(&entry, serde_json::json!({})).unwrap_err().to_string();
+        let error = start(&entry, serde_json::json!({}))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             error,
             "`files` is published as an npm package (`@x/files`), which needs a Node.js runtime; Switchboard runs servers as containers (`oci` packages) or remote endpoints"

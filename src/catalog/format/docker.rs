@@ -67,7 +67,8 @@ mod tests {
 
     #[test]
     fn command_items_are_plain_values() {
-        let text = "registry:\n  a:\n    type: server\n    image: x\n    command: [run, 8080, true]\n";
+        let text =
+            "registry:\n  a:\n    type: server\n    image: x\n    command: [run, 8080, true]\n";
         let entries = parse("t.yaml", text).unwrap();
         let values: Vec<&str> = entries[0]
             .command

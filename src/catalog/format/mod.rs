@@ -41,11 +41,12 @@ pub(crate) fn parse(origin: &str, text: &str) -> Result<Document, Error> {
     }
     let probe = match serde_json::from_str::<Probe>(text) {
         Ok(probe) => probe,
-        // YAML's flow style also opens with `{` and is no JSON; if it is no YAML either, the
+        // YAML's flow style also opens with `{` and is no JSON; if it is no Docker catalog
+        // either (no YAML, or YAML without `registry:`, as JSON with a trailing comma is), the
         // JSON error is the one that helps.
         Err(json) => {
             return match docker::parse(origin, text) {
-                Err(Error::Syntax { .. }) => Err(Error::Json {
+                Err(Error::Syntax { .. } | Error::NoRegistry { .. }) => Err(Error::Json {
                     origin: origin.to_string(),
                     source: json,
                 }),
@@ -53,10 +54,9 @@ pub(crate) fn parse(origin: &str, text: &str) -> Result<Document, Error> {
             };
         }
     };
-    let registry_schema = probe
-        .schema
-        .as_deref()
-        .is_some_and(|s| s.contains("modelcontextprotocol.io") || s.ends_with("server.schema.json"));
+    let registry_schema = probe.schema.as_deref().is_some_and(|s| {
+        s.contains("modelcontextprotocol.io") || s.ends_with("server.schema.json")
+    });
     if probe.servers.is_some() {
         registry::parse_list(origin, text).map(Document::Registry)
     } else if probe.registry.is_some() {
@@ -86,14 +86,36 @@ mod tests {
 
     #[test]
     fn formats_are_told_apart_by_shape() {
-        assert_eq!(shape("registry:\n  a: {type: server, image: x}\n"), "docker");
-        assert_eq!(shape(r#"{"registry": {"a": {"type": "server", "image": "x"}}}"#), "docker");
+        assert_eq!(
+            shape("registry:\n  a: {type: server, image: x}\n"),
+            "docker"
+        );
+        assert_eq!(
+            shape(r#"{"registry": {"a": {"type": "server", "image": "x"}}}"#),
+            "docker"
+        );
         assert_eq!(shape("{registry: {a: {type: server, image: x}}}"), "docker");
-        assert_eq!(shape(r#"{"name": "io.x/a", "description": "d", "version": "1"}"#), "registry");
-        assert_eq!(shape(r#"{"servers": [], "metadata": {"count": 0}}"#), "registry");
-        assert_eq!(shape(r#"{"$schema": "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json", "name": "io.x/a"}"#), "registry");
+        assert_eq!(
+            shape(r#"{"name": "io.x/a", "description": "d", "version": "1"}"#),
+            "registry"
+        );
+        assert_eq!(
+            shape(r#"{"servers": [], "metadata": {"count": 0}}"#),
+            "registry"
+        );
+        assert_eq!(
+            shape(
+                r#"{"$schema": "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json", "name": "io.x/a"}"#
+            ),
+            "registry"
+        );
         assert_eq!(shape(r#"{"servers_elsewhere": 1}"#), "neither");
         assert_eq!(shape("servers: {}"), "neither");
         assert_eq!(shape(r#"{"name": "io.x/a", "#), "bad json");
+        // Valid YAML flow style, but no JSON and no `registry:`: the JSON error helps more.
+        assert_eq!(
+            shape(r#"{"name": "io.x/a", "description": "d",}"#),
+            "bad json"
+        );
     }
 }

@@ -159,7 +159,9 @@ fn compare_versions(a: &str, b: &str) -> Ordering {
         }
     }
     fn parts(text: &str) -> Vec<Result<u64, &str>> {
-        text.split('.').map(|p| p.parse::<u64>().map_err(|_| p)).collect()
+        text.split('.')
+            .map(|p| p.parse::<u64>().map_err(|_| p))
+            .collect()
     }
     let ((a_core, a_pre), (b_core, b_pre)) = (split(a), split(b));
     parts(a_core)

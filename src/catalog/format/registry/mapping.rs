@@ -175,7 +175,13 @@ fn container(
         let Some(name) = variable.name.as_deref().filter(|n| !n.trim().is_empty()) else {
             return Err("an environment variable has no `name`".to_string());
         };
-        environment(name, variable, variable.value.as_ref(), settings, &mut container.env);
+        environment(
+            name,
+            variable,
+            variable.value.as_ref(),
+            settings,
+            &mut container.env,
+        );
     }
     for (index, argument) in package.package_arguments.iter().enumerate() {
         let named = argument.kind.as_deref() == Some("named");
@@ -546,7 +552,9 @@ fn schema_of(input: &Input, repeated: bool) -> Value {
     }
     let mut description = input.description.clone().unwrap_or_default();
     if let Some(example) = input.placeholder.as_deref().filter(|p| !p.is_empty()) {
-        description = format!("{description} (for example: {example})").trim().to_string();
+        description = format!("{description} (for example: {example})")
+            .trim()
+            .to_string();
     }
     let default = input.default.as_ref().and_then(|d| typed(kind, &d.0));
     let mut property = if repeated {

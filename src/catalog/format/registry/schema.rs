@@ -94,7 +94,11 @@ pub(crate) struct Package {
     /// Arguments for the server itself.
     #[serde(default, alias = "package_arguments", deserialize_with = "or_default")]
     pub(crate) package_arguments: Vec<Input>,
-    #[serde(default, alias = "environment_variables", deserialize_with = "or_default")]
+    #[serde(
+        default,
+        alias = "environment_variables",
+        deserialize_with = "or_default"
+    )]
     pub(crate) environment_variables: Vec<Input>,
 }
 

@@ -66,9 +66,17 @@ fn an_oci_package_becomes_a_container_server() {
         Some("example/database-manager-mcp:3.1.0")
     );
     assert_eq!(entry.title, "Database Manager");
-    assert!(entry.metadata.tags.contains(&"io.github.example/database-manager".to_string()));
+    assert!(
+        entry
+            .metadata
+            .tags
+            .contains(&"io.github.example/database-manager".to_string())
+    );
     let published = entry.published.as_ref().unwrap();
-    assert_eq!(published.registry_name, "io.github.example/database-manager");
+    assert_eq!(
+        published.registry_name,
+        "io.github.example/database-manager"
+    );
     assert_eq!(published.version, "3.1.0");
     assert!(entry.fill_defaults);
 
@@ -77,7 +85,10 @@ fn an_oci_package_becomes_a_container_server() {
         .iter()
         .map(|s| (s.name.as_str(), s.env.as_str(), s.optional))
         .collect();
-    assert_eq!(secrets, [("database-manager.db_password", "DB_PASSWORD", false)]);
+    assert_eq!(
+        secrets,
+        [("database-manager.db_password", "DB_PASSWORD", false)]
+    );
 
     let env: Vec<(&str, &str, Vec<&str>)> = entry
         .env
@@ -90,8 +101,16 @@ fn an_oci_package_becomes_a_container_server() {
     assert_eq!(
         env,
         [
-            ("DB_USERNAME", "{{database-manager.db_username}}", vec!["db_username"]),
-            ("SSL_MODE", "{{database-manager.ssl_mode}}", vec!["ssl_mode"]),
+            (
+                "DB_USERNAME",
+                "{{database-manager.db_username}}",
+                vec!["db_username"]
+            ),
+            (
+                "SSL_MODE",
+                "{{database-manager.ssl_mode}}",
+                vec!["ssl_mode"]
+            ),
             ("MODE", "production", vec![]),
             ("DB_TYPE", "{{database-manager.db_type}}", vec!["db_type"]),
         ]
@@ -124,10 +143,16 @@ fn an_oci_package_becomes_a_container_server() {
     assert_eq!(properties["host"]["default"], "localhost");
     assert_eq!(properties["host"]["description"], "Database host");
     assert_eq!(properties["port"]["type"], "number");
-    assert_eq!(properties["ssl_mode"]["enum"], json!(["disable", "prefer", "require"]));
+    assert_eq!(
+        properties["ssl_mode"]["enum"],
+        json!(["disable", "prefer", "require"])
+    );
     assert_eq!(properties["db_type"]["enum"], json!(["postgres", "mysql"]));
     assert_eq!(properties["target_path"]["default"], "/project");
-    assert!(properties.get("db_password").is_none(), "secrets are not config");
+    assert!(
+        properties.get("db_password").is_none(),
+        "secrets are not config"
+    );
     // Required and not filled by a default.
     let mut required: Vec<&str> = schema["required"]
         .as_array()
@@ -136,24 +161,44 @@ fn an_oci_package_becomes_a_container_server() {
         .filter_map(Value::as_str)
         .collect();
     required.sort();
-    assert_eq!(required, ["database_name", "db_type", "db_username", "source_path"]);
+    assert_eq!(
+        required,
+        ["database_name", "db_type", "db_username", "source_path"]
+    );
 }
 
 #[test]
 fn images_are_tagged_once_and_keep_their_registry() {
     let image_of = |package: Value| {
-        let server = json!({"name": "io.x/s", "description": "d", "version": "1", "packages": [package]});
+        let server =
+            json!({"name": "io.x/s", "description": "d", "version": "1", "packages": [package]});
         catalog(server).get("s").unwrap().image.clone().unwrap()
     };
-    let oci = |identifier: &str, version: Option<&str>, base: Option<&str>| {
-        json!({"registryType": "oci", "identifier": identifier, "version": version, "registryBaseUrl": base, "transport": {"type": "stdio"}})
-    };
-    assert_eq!(image_of(oci("ghcr.io/o/r:v1", Some("1.0.0"), None)), "ghcr.io/o/r:v1");
-    assert_eq!(image_of(oci("o/r@sha256:abc", Some("1"), None)), "o/r@sha256:abc");
-    assert_eq!(image_of(oci("o/r", Some("2.0"), Some("https://docker.io"))), "o/r:2.0");
-    assert_eq!(image_of(oci("o/r", Some("2.0"), Some("https://ghcr.io"))), "ghcr.io/o/r:2.0");
-    assert_eq!(image_of(oci("localhost:5000/r", None, None)), "localhost:5000/r");
-    assert_eq!(image_of(oci("switchboard-fixture:latest", None, None)), "switchboard-fixture:latest");
+    let oci = |identifier: &str, version: Option<&str>, base: Option<&str>| json!({"registryType": "oci", "identifier": identifier, "version": version, "registryBaseUrl": base, "transport": {"type": "stdio"}});
+    assert_eq!(
+        image_of(oci("ghcr.io/o/r:v1", Some("1.0.0"), None)),
+        "ghcr.io/o/r:v1"
+    );
+    assert_eq!(
+        image_of(oci("o/r@sha256:abc", Some("1"), None)),
+        "o/r@sha256:abc"
+    );
+    assert_eq!(
+        image_of(oci("o/r", Some("2.0"), Some("https://docker.io"))),
+        "o/r:2.0"
+    );
+    assert_eq!(
+        image_of(oci("o/r", Some("2.0"), Some("https://ghcr.io"))),
+        "ghcr.io/o/r:2.0"
+    );
+    assert_eq!(
+        image_of(oci("localhost:5000/r", None, None)),
+        "localhost:5000/r"
+    );
+    assert_eq!(
+        image_of(oci("switchboard-fixture:latest", None, None)),
+        "switchboard-fixture:latest"
+    );
 }
 
 #[test]
@@ -177,10 +222,16 @@ fn a_remote_becomes_a_remote_server_with_its_headers() {
     let catalog = catalog(server);
     let entry = catalog.get("acme-analytics").unwrap();
     assert_eq!(entry.kind, ServerKind::Remote);
-    assert_eq!(entry.title, "com.example/acme-analytics", "no title: the registry name");
+    assert_eq!(
+        entry.title, "com.example/acme-analytics",
+        "no title: the registry name"
+    );
     let remote = entry.remote.as_ref().unwrap();
     assert_eq!(remote.transport_type.as_deref(), Some("streamable-http"));
-    assert_eq!(remote.url, "https://{{acme-analytics.region}}.analytics.example.com/mcp");
+    assert_eq!(
+        remote.url,
+        "https://{{acme-analytics.region}}.analytics.example.com/mcp"
+    );
     let header = |name: &str| remote.headers[name].0.as_str();
     assert_eq!(header("X-API-Key"), "${ACME_ANALYTICS_X_API_KEY}");
     assert_eq!(header("Authorization"), "Bearer ${ACME_ANALYTICS_TOKEN}");
@@ -194,7 +245,11 @@ fn a_remote_becomes_a_remote_server_with_its_headers() {
     assert_eq!(
         secrets,
         [
-            ("acme-analytics.x_api_key", "ACME_ANALYTICS_X_API_KEY", false),
+            (
+                "acme-analytics.x_api_key",
+                "ACME_ANALYTICS_X_API_KEY",
+                false
+            ),
             ("acme-analytics.token", "ACME_ANALYTICS_TOKEN", true),
         ]
     );
@@ -207,8 +262,10 @@ fn a_remote_becomes_a_remote_server_with_its_headers() {
 #[test]
 fn what_cannot_run_is_listed_and_says_what_it_is() {
     let kind = |server: Value| catalog(server).entries().next().unwrap().kind.clone();
-    let npm = kind(json!({"name": "io.github.x/files", "description": "d", "version": "1",
-        "packages": [{"registryType": "npm", "identifier": "@x/files", "version": "1", "runtimeHint": "npx", "transport": {"type": "stdio"}}]}));
+    let npm = kind(
+        json!({"name": "io.github.x/files", "description": "d", "version": "1",
+        "packages": [{"registryType": "npm", "identifier": "@x/files", "version": "1", "runtimeHint": "npx", "transport": {"type": "stdio"}}]}),
+    );
     assert_eq!(
         npm,
         ServerKind::Unrunnable(Unrunnable::Package {
@@ -221,17 +278,25 @@ fn what_cannot_run_is_listed_and_says_what_it_is() {
     let bare = kind(json!({"name": "io.github.x/bare", "description": "d", "version": "1"}));
     assert_eq!(bare, ServerKind::Unrunnable(Unrunnable::NothingPublished));
     assert_eq!(bare.as_str(), "listing");
-    let http = kind(json!({"name": "io.github.x/web", "description": "d", "version": "1",
-        "packages": [{"registryType": "oci", "identifier": "x/web:1", "transport": {"type": "streamable-http", "url": "http://localhost:8080/mcp"}}]}));
+    let http = kind(
+        json!({"name": "io.github.x/web", "description": "d", "version": "1",
+        "packages": [{"registryType": "oci", "identifier": "x/web:1", "transport": {"type": "streamable-http", "url": "http://localhost:8080/mcp"}}]}),
+    );
     assert_eq!(http.as_str(), "oci-http");
-    let secret_argument = kind(json!({"name": "io.github.x/sa", "description": "d", "version": "1",
+    let secret_argument = kind(
+        json!({"name": "io.github.x/sa", "description": "d", "version": "1",
         "packages": [{"registryType": "oci", "identifier": "x/sa:1", "transport": {"type": "stdio"},
-                      "packageArguments": [{"type": "named", "name": "--api-key", "isSecret": true}]}]}));
-    assert!(matches!(secret_argument, ServerKind::Unrunnable(Unrunnable::SecretArgument { ref argument, .. }) if argument == "--api-key"));
+                      "packageArguments": [{"type": "named", "name": "--api-key", "isSecret": true}]}]}),
+    );
+    assert!(
+        matches!(secret_argument, ServerKind::Unrunnable(Unrunnable::SecretArgument { ref argument, .. }) if argument == "--api-key")
+    );
     // A remote beside an npm package is runnable.
-    let both = kind(json!({"name": "io.github.x/both", "description": "d", "version": "1",
+    let both = kind(
+        json!({"name": "io.github.x/both", "description": "d", "version": "1",
         "packages": [{"registryType": "pypi", "identifier": "both", "transport": {"type": "stdio"}}],
-        "remotes": [{"type": "streamable-http", "url": "https://both.example/mcp"}]}));
+        "remotes": [{"type": "streamable-http", "url": "https://both.example/mcp"}]}),
+    );
     assert_eq!(both, ServerKind::Remote);
 }
 
@@ -261,10 +326,19 @@ fn a_list_keeps_the_latest_version_of_each_server() {
         "metadata": {"count": 6, "nextCursor": null}
     });
     let catalog = catalog(list);
-    assert_eq!(catalog.get("one").unwrap().description, "io.github.a/one 1.1.0");
-    assert_eq!(catalog.get("two").unwrap().description, "io.github.a/two 1.0.0-beta.2");
+    assert_eq!(
+        catalog.get("one").unwrap().description,
+        "io.github.a/one 1.1.0"
+    );
+    assert_eq!(
+        catalog.get("two").unwrap().description,
+        "io.github.a/two 1.0.0-beta.2"
+    );
     assert_eq!(compare_versions("1.0.0", "1.0.0-rc.1"), Ordering::Greater);
-    assert_eq!(compare_versions("1.0.0-rc.10", "1.0.0-rc.9"), Ordering::Greater);
+    assert_eq!(
+        compare_versions("1.0.0-rc.10", "1.0.0-rc.9"),
+        Ordering::Greater
+    );
     assert_eq!(compare_versions("2", "10"), Ordering::Less);
 }
 
@@ -293,7 +367,10 @@ fn older_list_shapes_load_too() {
     assert_eq!(entry.image.as_deref(), Some("a/snake:0.5.0"));
     assert_eq!(entry.secrets[0].env, "TOKEN");
     assert_eq!(entry.command[0].value.0, "{{snake.dir|into}}");
-    assert_eq!(entry.config_schema().unwrap()["properties"]["dir"]["type"], "array");
+    assert_eq!(
+        entry.config_schema().unwrap()["properties"]["dir"]["type"],
+        "array"
+    );
     assert_eq!(entry.published.as_ref().unwrap().version, "0.5.0");
 }
 
@@ -309,7 +386,14 @@ fn keys_are_short_and_safe_and_lengthen_on_collision() {
     ];
     assert_eq!(
         keys(&names),
-        ["clock-app", "alice-weather", "bob-weather", "io-github-x-a-b", "a_b", "io-gitlab-x-a-b"]
+        [
+            "clock-app",
+            "alice-weather",
+            "bob-weather",
+            "io-github-x-a-b",
+            "a_b",
+            "io-gitlab-x-a-b"
+        ]
     );
     assert_eq!(keys(&["x.a/b.c", "x.a/b-c"]), ["x-a-b-c", "x-a-b-c-2"]);
     assert_eq!(safe_key("..."), "server");
@@ -322,14 +406,22 @@ fn malformed_servers_name_the_file_and_the_entry() {
         {"server": {"name": "io.github.a/broken", "description": "d", "version": "1", "packages": "npm"}}
     ]});
     let err = error(list);
-    assert!(err.contains("t.json") && err.contains("servers[1] (io.github.a/broken)"), "{err}");
+    assert!(
+        err.contains("t.json") && err.contains("servers[1] (io.github.a/broken)"),
+        "{err}"
+    );
     let err = error(json!({"servers": [7]}));
     assert!(err.contains("`servers[0]`"), "{err}");
-    let err = error(json!({"description": "no name", "version": "1", "$schema": "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"}));
+    let err = error(
+        json!({"description": "no name", "version": "1", "$schema": "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"}),
+    );
     assert!(err.contains("missing field `name`"), "{err}");
     let err = error(json!({"name": "io.x/r", "description": "d", "version": "1",
         "remotes": [{"type": "streamable-http"}]}));
-    assert!(err.contains("`io.x/r`") && err.contains("no `url`"), "{err}");
+    assert!(
+        err.contains("`io.x/r`") && err.contains("no `url`"),
+        "{err}"
+    );
     let err = error(json!({"name": "io.x/p", "description": "d", "version": "1",
         "packages": [{"registryType": "npm"}]}));
     assert!(err.contains("no `identifier`"), "{err}");
