@@ -64,6 +64,16 @@ fn bundled_catalog_has_forty_real_servers_and_shows_them() {
     let entry: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(entry["secrets"][0]["env"], "GITHUB_PERSONAL_ACCESS_TOKEN");
 
+    // The text form lists config keys with their type, requirement and default.
+    let out = switchboard(&["catalog", "show", "filesystem"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let paths = text
+        .lines()
+        .skip_while(|line| *line != "config:")
+        .find(|line| line.trim_start().starts_with("paths "))
+        .unwrap_or_else(|| panic!("no config section with paths:\n{text}"));
+    assert!(paths.contains("(array; required"), "{paths}");
+
     let out = switchboard(&["catalog", "show", "no-such-server"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("catalog search"));

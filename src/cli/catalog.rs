@@ -275,4 +275,39 @@ fn print_detail(entry: &CatalogEntry) {
             println!("  {} (env {})", secret.name, secret.env);
         }
     }
+    if let Some(schema) = entry.config_schema() {
+        print_config(schema);
+    }
+}
+
+/// The config keys of `schema`, one a line: type, whether required, default, description.
+fn print_config(schema: &Value) {
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|keys| keys.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    println!("config:");
+    for (key, property) in properties {
+        let kind = property.get("type").and_then(Value::as_str).unwrap_or("any");
+        let mut facts = vec![kind.to_string()];
+        if required.contains(&key.as_str()) {
+            facts.push("required".into());
+        }
+        if let Some(choices) = property.get("enum").and_then(Value::as_array) {
+            let choices: Vec<String> = choices.iter().map(Value::to_string).collect();
+            facts.push(format!("one of {}", choices.join(", ")));
+        }
+        if let Some(default) = property.get("default") {
+            facts.push(format!("default {default}"));
+        }
+        let description = property
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        println!("  {key:<30} ({}) {description}", facts.join("; "));
+    }
 }
