@@ -16,7 +16,7 @@ use rustc_hash::FxHashMap;
 
 use crate::Hit;
 use crate::rank::{self, DocTerms, FieldStats, Plan};
-use crate::semantic::{Quantized, Vectors};
+use crate::semantic::{DenseQuery, Vectors};
 
 /// Dense candidates added to the lexical ones.
 pub(crate) const CANDIDATES: usize = 60;
@@ -41,7 +41,7 @@ pub(crate) fn rank(
     lexical: &Lexical<'_>,
     lexical_candidates: &[(usize, f32)],
     vectors: &Vectors,
-    query: &Quantized,
+    query: &DenseQuery,
 ) -> Vec<Hit> {
     let server_cosines = vectors.servers(query);
     let mut pool: FxHashMap<usize, f32> = lexical_candidates.iter().copied().collect();

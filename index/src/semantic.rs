@@ -183,10 +183,26 @@ impl Vectors {
         vectors
     }
 
-    /// The query's vector, its tokens weighted as the documents' are.
-    pub(crate) fn query(&self, model: &Model, query: &str) -> Quantized {
+    /// The query's vectors (the whole text, and each sentence of a longer one), its tokens
+    /// weighted as the documents' are.
+    pub(crate) fn query(&self, model: &Model, query: &str) -> DenseQuery {
+        let whole = self.vector(model, query);
+        let mut parts = vec![whole];
+        let sentences: Vec<&str> = sentences(query).collect();
+        if sentences.len() > 1 {
+            parts.extend(
+                sentences
+                    .into_iter()
+                    .map(|sentence| self.vector(model, sentence))
+                    .filter(|vector| !vector.is_zero()),
+            );
+        }
+        DenseQuery { parts }
+    }
+
+    fn vector(&self, model: &Model, text: &str) -> Quantized {
         let weight = |id: u32| self.idf.get(id as usize).copied().unwrap_or(1.0);
-        let vector = model.embed_tokens(&model.tokens(query), weight);
+        let vector = model.embed_tokens(&model.tokens(text), weight);
         let (values, scale) = if vector.iter().all(|v| *v == 0.0) {
             quantize(&vector)
         } else {
@@ -195,20 +211,68 @@ impl Vectors {
         Quantized { values, scale }
     }
 
-    /// Cosine of every server's own text with the query, by document position.
-    pub(crate) fn servers(&self, query: &Quantized) -> Vec<f32> {
+    /// Each server's cosine with the query (its best with any part), by document position.
+    pub(crate) fn servers(&self, query: &DenseQuery) -> Vec<f32> {
         (0..self.servers.len())
-            .map(|row| self.servers.cosine(row, query))
+            .map(|row| query.best(|part| self.servers.cosine(row, part)))
             .collect()
     }
 
     /// Cosine of each tool of server `doc` with the query, in the document's tool order.
-    pub(crate) fn tools(&self, doc: usize, query: &Quantized) -> Vec<f32> {
+    pub(crate) fn tools(&self, doc: usize, query: &DenseQuery) -> Vec<f32> {
         let (first, end) = self.tool_rows.get(doc).copied().unwrap_or((0, 0));
         (first as usize..end as usize)
-            .map(|row| self.tools.cosine(row, query))
+            .map(|row| query.best(|part| self.tools.cosine(row, part)))
             .collect()
     }
+}
+
+/// A query as the semantic stage compares it: the whole text and, when it has several
+/// sentences, each of them, a document scoring its best cosine with any. A task of two steps
+/// ("Pull the figures from the warehouse. Then post a chart to the team's channel.") averages
+/// into a vector near neither server; each sentence is near one.
+pub(crate) struct DenseQuery {
+    /// The whole text first.
+    parts: Vec<Quantized>,
+}
+
+impl DenseQuery {
+    /// Whether the query had no known token.
+    pub(crate) fn is_zero(&self) -> bool {
+        self.parts.first().is_none_or(Quantized::is_zero)
+    }
+
+    fn best(&self, cosine: impl Fn(&Quantized) -> f32) -> f32 {
+        self.parts.iter().map(cosine).fold(f32::MIN, f32::max)
+    }
+}
+
+/// A sentence needs this many words to stand on its own ("Thanks." does not).
+const SENTENCE_MIN_WORDS: usize = 3;
+
+/// The sentences of `text`: split at `.`, `;`, `?`, `!` and line breaks, short ones left out.
+/// A dot inside a word (`apple.pptx`, `v1.2`) does not end a sentence.
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    let mut ends: Vec<usize> = text
+        .char_indices()
+        .filter(|&(at, c)| match c {
+            ';' | '?' | '!' | '\n' => true,
+            '.' => text[at + 1..]
+                .chars()
+                .next()
+                .is_none_or(char::is_whitespace),
+            _ => false,
+        })
+        .map(|(at, _)| at + 1)
+        .collect();
+    ends.push(text.len());
+    let starts = std::iter::once(0).chain(ends.clone());
+    starts
+        .zip(ends)
+        .map(|(from, to)| {
+            text[from..to].trim_matches(|c: char| c.is_whitespace() || ".;?!".contains(c))
+        })
+        .filter(|sentence| sentence.split_whitespace().count() >= SENTENCE_MIN_WORDS)
 }
 
 /// Servers a catalog needs before its mean is taken out in full: the mean of a handful says

@@ -97,3 +97,17 @@ fn identifiers_and_summaries() {
         "v1.2 release notes"
     );
 }
+
+#[test]
+fn sentences_split_at_their_ends_only() {
+    let text = "Read /root/ppt/apple.pptx and v1.2 notes. Then post it to the team; thanks! Ok.\nSend the summary by mail";
+    let found: Vec<&str> = super::sentences(text).collect();
+    assert_eq!(
+        found,
+        [
+            "Read /root/ppt/apple.pptx and v1.2 notes",
+            "Then post it to the team",
+            "Send the summary by mail"
+        ]
+    );
+}
