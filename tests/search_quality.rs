@@ -85,6 +85,8 @@ const DEV_TASKS: &str = "../shared/eval/dev-tasks.tsv";
 const EXTRA_QUERIES: &str = "index/eval/extra-queries.tsv";
 const HELDOUT_QUERIES: &str = "index/eval/heldout-queries.tsv";
 const HELDOUT_TASKS: &str = "index/eval/heldout-tasks.tsv";
+const MULTI_TASKS: &str = "index/eval/multi-tasks.tsv";
+const SHORT_REQUESTS: &str = "index/eval/short-requests.tsv";
 
 /// Short requests: names, products and a few words rank as well in hybrid as in lexical.
 #[test]
@@ -106,6 +108,13 @@ fn short_requests_rank_the_server_first() {
             recall_at_5: 0.87,
         });
     }
+    sets.push(Floors {
+        file: SHORT_REQUESTS,
+        mode: Mode::Hybrid,
+        top1: 0.66,
+        hit_at_5: 0.77,
+        recall_at_5: 0.76,
+    });
     sets.push(Floors {
         file: HELDOUT_QUERIES,
         mode: Mode::Lexical,
@@ -138,9 +147,16 @@ fn long_tasks_find_the_needed_servers() {
         Floors {
             file: DEV_TASKS,
             mode: Mode::Hybrid,
-            top1: 0.63,
+            top1: 0.70,
             hit_at_5: 0.86,
             recall_at_5: 0.83,
+        },
+        Floors {
+            file: MULTI_TASKS,
+            mode: Mode::Hybrid,
+            top1: 0.73,
+            hit_at_5: 0.90,
+            recall_at_5: 0.75,
         },
         Floors {
             file: HELDOUT_TASKS,

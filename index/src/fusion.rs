@@ -3,12 +3,14 @@
 //!
 //! ```text
 //! dense(d)  = max( cos(q, d), TOOL_SHARE · max over d's tools t of cos(q, t) )
-//! hybrid(d) = (1 − W) · lexical(d) / max lexical  +  W · (dense(d) − min dense) / (max dense − min dense)
+//! hybrid(d) = (1 − W) · lexical(d) / max(max lexical, plain)  +  W · (dense(d) − min dense) / (max dense − min dense)
 //!             + exact(d)
 //! ```
 //!
 //! The maxima and minima run over the candidates: the lexical top `CANDIDATES` and the dense
-//! top `CANDIDATES`. `lexical` is `rank::relevance` (coverage of the query, by field), `exact`
+//! top `CANDIDATES`. `plain` is what a server scores whose description has the query's two
+//! rarest words (`rank::plain_match`): when no candidate matches the words that well, the
+//! words' scores shrink and the meaning decides. `lexical` is `rank::relevance` (coverage of the query, by field), `exact`
 //! the bonus of a query that is the server's (or a tool's) name, so naming a server still
 //! ranks it first. Min-max scaling puts both scores on one scale whatever the query's length.
 
@@ -73,7 +75,12 @@ pub(crate) fn rank(
             }
         })
         .collect();
-    let max_lexical = scored.iter().map(|s| s.lexical).fold(0.0, f32::max);
+    // Scaled by the best candidate, but never by less than a plain match: a lone common word
+    // in one of a big server's tools is no reason to outrank every server that means the query.
+    let max_lexical = scored
+        .iter()
+        .map(|s| s.lexical)
+        .fold(rank::plain_match(lexical.plan), f32::max);
     let (min_dense, max_dense) = scored.iter().fold((f32::MAX, f32::MIN), |(lo, hi), s| {
         (lo.min(s.dense), hi.max(s.dense))
     });

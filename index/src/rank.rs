@@ -224,6 +224,18 @@ pub(crate) fn relevance(plan: &Plan, doc: &DocTerms, stats: &FieldStats) -> f32 
     best + name_in_query(plan, doc)
 }
 
+/// Query terms a plain match has: a server is mostly named by two or three specific words.
+const PLAIN_MATCH_TERMS: usize = 2;
+
+/// The relevance of a plain match: a server whose description has the query's
+/// `PLAIN_MATCH_TERMS` rarest terms, each covering its term fully. `fusion.rs` scales lexical
+/// scores by at least this, so that a weak best match stays weak.
+pub(crate) fn plain_match(plan: &Plan) -> f32 {
+    let mut idfs: Vec<f32> = plan.groups.iter().map(|group| group.idf).collect();
+    idfs.sort_by(|a, b| b.total_cmp(a));
+    COVERAGE_FULL * idfs.iter().take(PLAIN_MATCH_TERMS).sum::<f32>()
+}
+
 /// Sum of the matched terms' IDF-weighted values, scaled by how much of the query they cover.
 fn combine(plan: &Plan, values: &[f32]) -> f32 {
     let mut sum = 0.0;
