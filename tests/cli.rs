@@ -40,6 +40,13 @@ fn catalog_search_json_ranks_best_first() {
     assert_eq!(results.len(), 3);
     assert_eq!(results[0]["name"], "time");
     assert!(results[0]["score"].as_f64().unwrap() >= results[1]["score"].as_f64().unwrap());
+    // Matched tools have the shape mcp-find gives them.
+    let tool = &results[0]["matched_tools"][0];
+    assert!(
+        tool["name"].is_string() && tool["description"].is_string(),
+        "{}",
+        results[0]
+    );
 }
 
 #[test]

@@ -116,3 +116,19 @@ fn schema_text(schema: &serde_json::Value) -> String {
     }
     text
 }
+
+/// The tools a query matched, best first, each with the first sentence of its description.
+pub fn matched_tools(entry: &CatalogEntry, names: &[String]) -> Vec<serde_json::Value> {
+    names
+        .iter()
+        .map(|name| {
+            let description = entry
+                .tools
+                .iter()
+                .find(|tool| &tool.name == name)
+                .map(|tool| switchboard_index::summary(&tool.description))
+                .unwrap_or_default();
+            serde_json::json!({ "name": name, "description": description })
+        })
+        .collect()
+}

@@ -18,7 +18,7 @@ mod template;
 
 pub use error::Error;
 pub use fetch::FetchError;
-pub use indexed::{IndexedCatalog, index_document};
+pub use indexed::{IndexedCatalog, index_document, matched_tools};
 pub use load::{BUNDLED, Catalog, DOCKER_CATALOG_URL, Source, load, load_sources};
 pub use model::{
     CatalogEntry, CommandArg, EnvSpec, OAuthProvider, OAuthSpec, Published, RemoteSpec, SecretSpec,

@@ -143,7 +143,8 @@ fn search(
             .map(|(entry, hit)| {
                 let mut value = summary(entry);
                 value["score"] = json!(hit.score);
-                value["matched_tools"] = json!(hit.matched_tools);
+                value["matched_tools"] =
+                    json!(crate::catalog::matched_tools(entry, &hit.matched_tools));
                 value
             })
             .collect();
@@ -292,7 +293,10 @@ fn print_config(schema: &Value) {
         .unwrap_or_default();
     println!("config:");
     for (key, property) in properties {
-        let kind = property.get("type").and_then(Value::as_str).unwrap_or("any");
+        let kind = property
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("any");
         let mut facts = vec![kind.to_string()];
         if required.contains(&key.as_str()) {
             facts.push("required".into());

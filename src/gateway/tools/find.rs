@@ -90,7 +90,7 @@ pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
                 "score": hit.score,
                 "type": entry.kind.as_str(),
                 "tools": tools,
-                "matched_tools": matched_tools(entry, &hit.matched_tools),
+                "matched_tools": crate::catalog::matched_tools(entry, &hit.matched_tools),
                 "prompts": prompts,
                 "resources": resources,
                 "required_secrets": entry.secrets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
@@ -102,20 +102,4 @@ pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
         })
         .collect();
     reply::success(json!({ "query": input.query, "results": results }))
-}
-
-/// The tools a query matched, best first, each with the first sentence of its description.
-fn matched_tools(entry: &crate::catalog::CatalogEntry, names: &[String]) -> Vec<Value> {
-    names
-        .iter()
-        .map(|name| {
-            let description = entry
-                .tools
-                .iter()
-                .find(|tool| &tool.name == name)
-                .map(|tool| switchboard_index::summary(&tool.description))
-                .unwrap_or_default();
-            json!({ "name": name, "description": description })
-        })
-        .collect()
 }
