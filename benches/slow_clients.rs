@@ -11,6 +11,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use switchboard_testsupport::rss_kb;
 use tokio::io::AsyncWriteExt;
 
 const STALLED: usize = 500;
@@ -81,16 +82,6 @@ async fn main() {
     println!(
         "RESULT stalled={STALLED} rss_idle_kb={idle} rss_stalled_kb={stalled} rss_closed_kb={closed} token_create_ms={create:.0} token_rm_ms={rm:.0}"
     );
-}
-
-/// The resident set of process `pid`, in KiB.
-fn rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS")
 }
 
 /// Polls `/metrics` until the open-connections gauge satisfies `done`.
