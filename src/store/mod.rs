@@ -20,7 +20,9 @@ pub use config::ConfigStore;
 pub use error::Error;
 pub use file::Stamp;
 pub use profiles::{Profile, ProfileStore};
-pub use secrets::{Secret, SecretScope, SecretStore, Secrets, env_name, redact, valid_secret_name};
+pub use secrets::{
+    Secret, SecretScope, SecretStore, Secrets, env_name, redact, valid_secret_name, variable_style,
+};
 pub use tokens::{ENV_TOKEN, Grant, TokenKind, TokenSet, TokenStore, valid_name};
 
 use std::path::{Path, PathBuf};

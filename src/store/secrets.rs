@@ -144,8 +144,13 @@ pub fn valid_secret_name(name: &str) -> bool {
 /// upper-cased with every other character as `_` (`github.personal_access_token` ->
 /// `SWITCHBOARD_SECRET_GITHUB_PERSONAL_ACCESS_TOKEN`).
 pub fn env_name(name: &str) -> String {
-    let tail: String = name
-        .chars()
+    format!("SWITCHBOARD_SECRET_{}", variable_style(name))
+}
+
+/// `text` as an environment variable's name is written: upper-case, every character other
+/// than a letter or digit as `_`.
+pub fn variable_style(text: &str) -> String {
+    text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
                 c.to_ascii_uppercase()
@@ -153,8 +158,7 @@ pub fn env_name(name: &str) -> String {
                 '_'
             }
         })
-        .collect();
-    format!("SWITCHBOARD_SECRET_{tail}")
+        .collect()
 }
 
 /// The gateway-wide secrets: `SWITCHBOARD_SECRET_<NAME>` in the gateway's environment, the

@@ -446,16 +446,7 @@ impl Settings {
 
     /// The variable a secret header value is known by: `<KEY>_<NAME>`, upper-case.
     fn header_env(&self, name: &str) -> String {
-        format!("{}_{}", self.key, name)
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_uppercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect()
+        crate::store::variable_style(&format!("{}_{}", self.key, name))
     }
 
     /// `{{key.property}}`, spread over several arguments when repeated.

@@ -80,11 +80,7 @@ fn an_oci_package_becomes_a_container_server() {
     assert_eq!(published.version, "3.1.0");
     assert!(entry.fill_defaults);
 
-    let secrets: Vec<(&str, &str, bool)> = entry
-        .secrets
-        .iter()
-        .map(|s| (s.name.as_str(), s.env.as_str(), s.optional))
-        .collect();
+    let secrets = secrets_of(entry);
     assert_eq!(
         secrets,
         [("database-manager.db_password", "DB_PASSWORD", false)]
@@ -237,11 +233,7 @@ fn a_remote_becomes_a_remote_server_with_its_headers() {
     assert_eq!(header("Authorization"), "Bearer ${ACME_ANALYTICS_TOKEN}");
     assert_eq!(header("X-Team"), "{{acme-analytics.x_team}}");
     assert_eq!(header("X-Client"), "switchboard");
-    let secrets: Vec<(&str, &str, bool)> = entry
-        .secrets
-        .iter()
-        .map(|s| (s.name.as_str(), s.env.as_str(), s.optional))
-        .collect();
+    let secrets = secrets_of(entry);
     assert_eq!(
         secrets,
         [
@@ -455,4 +447,13 @@ fn ten_thousand_servers_load() {
         text.len() >> 20,
         elapsed.as_secs_f64() * 1e3
     );
+}
+
+/// Each secret of `entry` as (name, env, optional).
+fn secrets_of(entry: &CatalogEntry) -> Vec<(&str, &str, bool)> {
+    entry
+        .secrets
+        .iter()
+        .map(|s| (s.name.as_str(), s.env.as_str(), s.optional))
+        .collect()
 }
