@@ -189,10 +189,10 @@ class Bert:
         return x.reshape(B, L, H)
 
 
-def sentence_embeddings(bert: Bert, tok: encode.Tokenizer, texts: list[str]) -> np.ndarray:
-    """sentence-transformers style: [CLS] ids [SEP], padded batch, masked mean pooling, L2 normalise."""
+def pooled_embeddings(bert: Bert, tok: encode.Tokenizer, ids_list: list[list[int]]) -> np.ndarray:
+    """[CLS] ids [SEP] (ids cut at 254), padded batch, masked mean pooling; not normalised."""
     cls_id, sep_id, pad_id = tok.token_to_id["[CLS]"], tok.token_to_id["[SEP]"], tok.token_to_id["[PAD]"]
-    seqs = [[cls_id] + tok.tokenize(t)[:254] + [sep_id] for t in texts]
+    seqs = [[cls_id] + s[:254] + [sep_id] for s in ids_list]
     L = max(len(s) for s in seqs)
     ids = np.full((len(seqs), L), pad_id, dtype=np.int64)
     mask = np.zeros((len(seqs), L), dtype=np.float32)
@@ -200,7 +200,12 @@ def sentence_embeddings(bert: Bert, tok: encode.Tokenizer, texts: list[str]) -> 
         ids[i, : len(s)] = s
         mask[i, : len(s)] = 1
     out = bert.forward(ids, mask)
-    pooled = (out * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
+    return (out * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
+
+
+def sentence_embeddings(bert: Bert, tok: encode.Tokenizer, texts: list[str]) -> np.ndarray:
+    """sentence-transformers style: pooled_embeddings of the texts, L2 normalised."""
+    pooled = pooled_embeddings(bert, tok, [tok.tokenize(t) for t in texts])
     return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
 
 

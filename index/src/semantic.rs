@@ -275,12 +275,9 @@ fn sentences(text: &str) -> impl Iterator<Item = &str> {
         .filter(|sentence| sentence.split_whitespace().count() >= SENTENCE_MIN_WORDS)
 }
 
-/// Servers a catalog needs before its mean is taken out in full: the mean of a handful says
-/// more about those servers than about what servers share, so it is shrunk towards zero by
-/// `n / (n + MEAN_PRIOR)`.
-const MEAN_PRIOR: f32 = 20.0;
-
-/// The (shrunk) mean of `vectors`; zeros for none.
+/// The mean of `vectors`; zeros for none. Taken out in full even for a handful of servers: the
+/// model's rows share a large common direction (what any sentence has), and left in it makes
+/// every text close to every other.
 fn mean(vectors: &[Vec<f32>], dims: usize) -> Vec<f32> {
     let mut mean = vec![0.0f32; dims];
     for vector in vectors {
@@ -288,9 +285,8 @@ fn mean(vectors: &[Vec<f32>], dims: usize) -> Vec<f32> {
             *total += value;
         }
     }
-    let count = vectors.len() as f32;
-    mean.iter_mut()
-        .for_each(|total| *total /= count + MEAN_PRIOR);
+    let count = vectors.len().max(1) as f32;
+    mean.iter_mut().for_each(|total| *total /= count);
     mean
 }
 

@@ -70,19 +70,36 @@ fn the_encoder_matches_the_generation_script() {
     }
 }
 
+/// As search compares them (catalog IDF weights, the catalog's mean taken out), texts that
+/// share no word but mean alike are closer than texts that mean something else.
 #[test]
 fn meaning_without_shared_words() {
     let model = Model::load(super::DIMS).unwrap();
-    let cosine = |a: &str, b: &str| {
-        let (a, b) = (model.embed(a), model.embed(b));
-        a.iter().zip(&b).map(|(x, y)| x * y).sum::<f32>()
+    let server = |name: &str, description: &str| crate::Document {
+        name: name.into(),
+        title: name.into(),
+        description: description.into(),
+        ..crate::Document::default()
     };
-    let rain = "will it rain in Paris tomorrow";
-    assert!(cosine(rain, "weather forecast") > cosine(rain, "git repository commits"));
-    assert!(
-        cosine("send a message to the team", "chat channel")
-            > cosine("send a message to the team", "spreadsheet cells")
-    );
+    let documents = [
+        server("forecast", "Weather forecast for any city"),
+        server("git", "Git repository commits and branches"),
+        server("chat", "Chat channel messaging for teams"),
+        server("sheets", "Spreadsheet cells and formulas"),
+        server("maps", "Directions and places on a map"),
+        server("pdf", "Convert PDF documents to text"),
+    ];
+    let vectors = super::Vectors::build(&model, &documents);
+    let best = |query: &str| {
+        let cosines = vectors.servers(&vectors.query(&model, query));
+        let at = (0..cosines.len())
+            .max_by(|a, b| cosines[*a].total_cmp(&cosines[*b]))
+            .unwrap();
+        documents[at].name.clone()
+    };
+    assert_eq!(best("will it rain in Paris tomorrow"), "forecast");
+    assert_eq!(best("send a message to the team"), "chat");
+    assert_eq!(best("how do I drive to the airport"), "maps");
 }
 
 #[test]
