@@ -44,12 +44,11 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
         let gateway = gateway.clone();
         async move { gateway.sweep_orphans().await }
     });
-    // The semantic stage loads beside serving: the first mcp-find finds it ready, and the
-    // first `initialize` does not wait for it.
-    tokio::task::spawn_blocking({
-        let gateway = gateway.clone();
-        move || gateway.catalog.index().warm()
-    });
+    // Over HTTP, clients of 2026-07-28 send no `initialized`: warm the search beside serving
+    // (over stdio the first session's `initialized` does, after its `initialize` answer).
+    if http.is_some() {
+        gateway.warm_search();
+    }
     let outcome = match http {
         Some(access) => serve_http(&args, gateway.clone(), access).await,
         None => {

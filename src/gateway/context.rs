@@ -53,6 +53,8 @@ pub struct Gateway {
     gateway_id: GatewayId,
     docker: OnceCell<Docker>,
     meta_tools: std::sync::OnceLock<Vec<rmcp::model::Tool>>,
+    /// Whether the search index's semantic stage has been set warming.
+    warming: std::sync::atomic::AtomicBool,
 }
 
 impl Gateway {
@@ -73,7 +75,22 @@ impl Gateway {
             gateway_id: GatewayId::current(),
             docker: OnceCell::new(),
             meta_tools: std::sync::OnceLock::new(),
+            warming: std::sync::atomic::AtomicBool::new(false),
         }))
+    }
+
+    /// Loads the semantic stage (model and catalog vectors) on a blocking thread, once, so that
+    /// the first `mcp-find` finds it ready; a query that comes first builds it itself. Called
+    /// once the first client is answered, never on the path to its `initialize` answer.
+    pub fn warm_search(self: &Arc<Self>) {
+        if self
+            .warming
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            return;
+        }
+        let gateway = Arc::clone(self);
+        tokio::task::spawn_blocking(move || gateway.catalog.index().warm());
     }
 
     /// The meta-tools' `tools/list` entries, built once (their text names the catalog).

@@ -387,6 +387,7 @@ impl ServerHandler for Session {
         };
         // The servers it starts with begin starting now; the first tools/list waits for them.
         workspace.start_preload();
+        workspace.gateway().warm_search();
         notify::follow(&workspace, context.peer, self.id, self.scope.ended());
     }
 }
