@@ -384,6 +384,60 @@ fn cached_copies(home: &Path) -> usize {
     std::fs::read_dir(home.join("cache/catalogs")).map_or(0, |d| d.count())
 }
 
+/// A registry that answers a page at a time: `/v0/servers` gives the first servers and names
+/// the next page's cursor, `?cursor=…` the rest. The fetch follows the cursor and the whole
+/// list is what is listed and cached; each page was asked for once.
+#[tokio::test]
+async fn a_paged_registry_list_is_fetched_to_its_end() {
+    let list: Value = serde_json::from_str(&list_body()).unwrap();
+    let servers = list["servers"].as_array().unwrap().clone();
+    let (first, rest) = servers.split_at(2);
+    let pages = Arc::new((
+        json!({"servers": first, "metadata": {"nextCursor": "page-2", "count": 2}}).to_string(),
+        json!({"servers": rest, "metadata": {"count": rest.len()}}).to_string(),
+        Mutex::new(Vec::<Option<String>>::new()),
+    ));
+    type Pages = Arc<(String, String, Mutex<Vec<Option<String>>>)>;
+    async fn page(
+        State(pages): State<Pages>,
+        axum::extract::RawQuery(query): axum::extract::RawQuery,
+    ) -> Response {
+        let cursor = query
+            .as_deref()
+            .unwrap_or_default()
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("cursor=").map(str::to_string));
+        pages.2.lock().unwrap().push(cursor.clone());
+        let body = match cursor.as_deref() {
+            None => pages.0.clone(),
+            Some("page-2") => pages.1.clone(),
+            Some(_) => return StatusCode::BAD_REQUEST.into_response(),
+        };
+        ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+    }
+    let app = axum::Router::new()
+        .route("/v0/servers", axum::routing::get(page))
+        .with_state(pages.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/v0/servers?limit=2",
+        listener.local_addr().unwrap()
+    );
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+
+    let home = tempfile::tempdir().unwrap();
+    assert_eq!(names(home.path(), &url).await, LIST_NAMES);
+    assert_eq!(*pages.2.lock().unwrap(), [None, Some("page-2".to_string())]);
+    assert_eq!(cached_copies(home.path()), 1);
+
+    // Offline, the joined list comes from the cache.
+    task.abort();
+    let _ = task.await;
+    assert_eq!(names(home.path(), &url).await, LIST_NAMES);
+}
+
 /// A URL catalog with an `ETag`: the first run fetches it (200) and caches it, the second asks
 /// with `If-None-Match` and lists the servers from the cache on a 304, a new body that is no
 /// catalog leaves the cached copy in place, and with the server gone a later run still lists

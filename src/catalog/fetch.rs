@@ -10,6 +10,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod pages;
+
 use crate::catalog::{Catalog, Error};
 use crate::store::{CachedCatalog, CatalogCache};
 
@@ -43,6 +45,10 @@ pub enum FetchError {
     NotText,
     #[error("the server answered 304 Not Modified to a request without validators")]
     UnexpectedNotModified,
+    #[error("page {page} of the registry list is not a list response: {reason}")]
+    Page { page: usize, reason: String },
+    #[error("the registry list goes on past {} pages", pages::MAX_PAGES)]
+    TooManyPages,
 }
 
 /// What one fetch brought back.
@@ -67,7 +73,7 @@ pub(crate) async fn fetch(url: &str, cache: &CatalogCache) -> Result<Catalog, Er
             None
         }
     };
-    let failure = match request(url, cached.as_ref()).await {
+    let failure = match fetch_all(url, cached.as_ref()).await {
         Ok(Fetched::NotModified) => match &cached {
             Some(copy) => {
                 tracing::info!(url = %shown, "catalog not modified; using the cached copy");
@@ -114,9 +120,26 @@ pub(crate) async fn fetch(url: &str, cache: &CatalogCache) -> Result<Catalog, Er
     Catalog::parse(&shown, &copy.body)
 }
 
-/// One GET, conditional on the cached copy's validators.
-async fn request(url: &str, cached: Option<&CachedCatalog>) -> Result<Fetched, FetchError> {
-    let client = crate::tls::client_builder()
+/// The catalog at `url`, conditional on the cached copy's validators; a registry list that
+/// goes on (`metadata.nextCursor`) is fetched page by page and joined into one list.
+async fn fetch_all(url: &str, cached: Option<&CachedCatalog>) -> Result<Fetched, FetchError> {
+    let client = client()?;
+    match request(&client, url, cached).await? {
+        Fetched::Body {
+            text,
+            etag,
+            last_modified,
+        } => Ok(Fetched::Body {
+            text: pages::follow(&client, url, text).await?,
+            etag,
+            last_modified,
+        }),
+        Fetched::NotModified => Ok(Fetched::NotModified),
+    }
+}
+
+fn client() -> Result<reqwest::Client, FetchError> {
+    crate::tls::client_builder()
         .connect_timeout(TIMEOUT)
         .read_timeout(TIMEOUT)
         .timeout(TOTAL)
@@ -127,7 +150,15 @@ async fn request(url: &str, cached: Option<&CachedCatalog>) -> Result<Fetched, F
         .build()
         .map_err(|e| FetchError::Client {
             source: e.without_url(),
-        })?;
+        })
+}
+
+/// One GET, conditional on the cached copy's validators.
+async fn request(
+    client: &reqwest::Client,
+    url: &str,
+    cached: Option<&CachedCatalog>,
+) -> Result<Fetched, FetchError> {
     let mut request = client.get(url).header(
         reqwest::header::ACCEPT,
         "application/json, application/yaml, text/yaml, */*;q=0.5",
