@@ -202,6 +202,26 @@ async fn find_understands_the_request_in_hybrid_mode_only() {
     let matched = results[0]["matched_tools"].as_array().unwrap();
     assert_eq!(matched[0]["name"], "scale_deployment", "{matched:?}");
     assert_eq!(matched[0]["description"], "Scale a deployment.");
+
+    // A server with a hundred tools that share a word with the query shows its best five.
+    let found = hybrid
+        .call(
+            "mcp-find",
+            json!({"query": "list the users in our identity provider", "limit": 3}),
+        )
+        .await;
+    let results = found.structured_content.as_ref().unwrap()["results"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let shown: Vec<usize> = results
+        .iter()
+        .map(|r| r["matched_tools"].as_array().unwrap().len())
+        .collect();
+    assert!(
+        shown.iter().all(|n| *n <= 5) && shown.contains(&5),
+        "{shown:?}"
+    );
     drop(hybrid);
 
     let lexical = TestGateway::start(&catalog, &["--search", "lexical"]).await;

@@ -8,11 +8,12 @@
 //! ```
 //!
 //! The maxima and minima run over the candidates: the lexical top `CANDIDATES` and the dense
-//! top `CANDIDATES`. `plain` is what a server scores whose description has the query's two
-//! rarest words (`rank::plain_match`): when no candidate matches the words that well, the
-//! words' scores shrink and the meaning decides. `lexical` is `rank::relevance` (coverage of the query, by field), `exact`
-//! the bonus of a query that is the server's (or a tool's) name, so naming a server still
-//! ranks it first. Min-max scaling puts both scores on one scale whatever the query's length.
+//! top `CANDIDATES`. `lexical` is `rank::relevance` (coverage of the query, by field), `plain`
+//! what a server scores whose description has the query's two rarest words
+//! (`rank::plain_match`): when no candidate matches the words that well, the words' scores
+//! shrink and the meaning decides. `exact` is the bonus of a query that is the server's (or a
+//! tool's) name, so naming a server still ranks it first. Min-max scaling puts the cosines on
+//! the words' scale whatever the query's length.
 
 use rustc_hash::FxHashMap;
 

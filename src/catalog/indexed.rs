@@ -117,10 +117,17 @@ fn schema_text(schema: &serde_json::Value) -> String {
     text
 }
 
-/// The tools a query matched, best first, each with the first sentence of its description.
+/// Matched tools shown per server: a model reads every line of `mcp-find`'s answer, and a
+/// server with a hundred tools may share a word with the query in most of them (its full tool
+/// list is in `tools`).
+pub(crate) const MATCHED_TOOLS_SHOWN: usize = 5;
+
+/// The tools a query matched, best first (at most [`MATCHED_TOOLS_SHOWN`]), each with the
+/// first sentence of its description.
 pub fn matched_tools(entry: &CatalogEntry, names: &[String]) -> Vec<serde_json::Value> {
     names
         .iter()
+        .take(MATCHED_TOOLS_SHOWN)
         .map(|name| {
             let description = entry
                 .tools
