@@ -363,7 +363,7 @@ fn new_token() -> Result<String, ErrorData> {
     getrandom::fill(&mut bytes).map_err(|e| {
         ErrorData::internal_error(format!("no randomness for a request state: {e}"), None)
     })?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::store::hex(&bytes))
 }
 
 #[cfg(test)]

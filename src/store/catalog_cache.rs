@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use sha2::Digest;
 
+use crate::store::digest::{hex, sha256};
 use crate::store::{Error, file};
 
 /// The cache directory.
@@ -67,9 +67,7 @@ impl CatalogCache {
     }
 
     fn path(&self, url: &str) -> PathBuf {
-        let digest = sha2::Sha256::digest(url.as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        self.dir.join(format!("{hex}.json"))
+        self.dir.join(format!("{}.json", hex(&sha256(url))))
     }
 }
 

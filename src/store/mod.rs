@@ -9,6 +9,7 @@
 
 mod catalog_cache;
 mod config;
+mod digest;
 mod error;
 mod file;
 mod profiles;
@@ -17,6 +18,7 @@ mod tokens;
 
 pub use catalog_cache::{CachedCatalog, CatalogCache};
 pub use config::ConfigStore;
+pub(crate) use digest::hex;
 pub use error::Error;
 pub use file::Stamp;
 pub use profiles::{Profile, ProfileStore};

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+use crate::store::digest::{hex, sha256};
 use serde::{Deserialize, Serialize};
-use sha2::Digest;
 
 use crate::store::{Error, file};
 
@@ -211,14 +211,6 @@ impl TokenSet {
         self.grants()
             .any(|g| g.kind == TokenKind::Workspace && g.name == name)
     }
-}
-
-fn sha256(text: &str) -> [u8; 32] {
-    sha2::Sha256::digest(text.as_bytes()).into()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(text: &str) -> Option<[u8; 32]> {

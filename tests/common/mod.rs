@@ -410,12 +410,8 @@ impl TestGateway {
 
     /// Waits until the client heard something `matches` accepts.
     pub(crate) async fn wait_heard(&self, what: &str, matches: impl Fn(&Heard) -> bool) {
-        let deadline = tokio::time::Instant::now() + STEP;
-        while tokio::time::Instant::now() < deadline {
-            if self.heard().iter().any(&matches) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        if poll_until(|| std::future::ready(self.heard().iter().any(&matches))).await {
+            return;
         }
         panic!(
             "never heard {what}; heard {:?}; stderr:\n{}",
@@ -508,7 +504,18 @@ pub(crate) fn info(result: &CallToolResult) -> Value {
 }
 
 /// Retries `check` until it holds or the step deadline passes.
-pub(crate) async fn eventually<F, Fut>(what: &str, mut check: F)
+pub(crate) async fn eventually<F, Fut>(what: &str, check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    if !poll_until(check).await {
+        panic!("timed out waiting until {what}");
+    }
+}
+
+/// Whether `check` came to hold before the step deadline, asked every 20 ms.
+async fn poll_until<F, Fut>(mut check: F) -> bool
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -516,11 +523,11 @@ where
     let deadline = tokio::time::Instant::now() + STEP;
     while tokio::time::Instant::now() < deadline {
         if check().await {
-            return;
+            return true;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("timed out waiting until {what}");
+    false
 }
 
 /// The echo fixture as the gateway would run it, for benchmarks that measure the bare

@@ -15,9 +15,8 @@ pub(super) const MAX_PAGES: usize = 1000;
 
 /// A page: its servers, unparsed, and the cursor of the next.
 #[derive(Deserialize)]
-struct Page<'a> {
-    #[serde(borrow)]
-    servers: Vec<&'a RawValue>,
+struct Page {
+    servers: Vec<Box<RawValue>>,
     #[serde(default)]
     metadata: Metadata,
 }
@@ -28,10 +27,11 @@ struct Metadata {
     next_cursor: Option<String>,
 }
 
-/// The next page's cursor, if `text` is a list that has one.
-fn next_cursor(text: &str) -> Option<String> {
-    let page: Page = serde_json::from_str(text).ok()?;
-    page.metadata.next_cursor.filter(|c| !c.is_empty())
+impl Page {
+    /// The next page's cursor, if there is one.
+    fn next(&mut self) -> Option<String> {
+        self.metadata.next_cursor.take().filter(|c| !c.is_empty())
+    }
 }
 
 /// `first` (fetched from `url`) and every page after it, as one list; `first` itself when it
@@ -41,44 +41,48 @@ pub(super) async fn follow(
     url: &str,
     first: String,
 ) -> Result<String, FetchError> {
-    let Some(mut cursor) = next_cursor(&first) else {
+    let Some((mut servers, mut cursor)) = serde_json::from_str::<Page>(&first)
+        .ok()
+        .and_then(|mut page| page.next().map(|next| (page.servers, next)))
+    else {
         return Ok(first);
     };
-    let mut bodies = vec![first];
     let mut seen = std::collections::HashSet::new();
-    let mut size = bodies[0].len();
-    loop {
-        if bodies.len() >= MAX_PAGES {
+    let (mut pages, mut size) = (1, first.len());
+    // A registry that hands out a cursor twice would go round for ever.
+    while seen.insert(cursor.clone()) {
+        if pages >= MAX_PAGES {
             return Err(FetchError::TooManyPages);
-        }
-        if !seen.insert(cursor.clone()) {
-            // A registry that hands out a cursor twice would go round for ever.
-            break;
         }
         let text = match request(client, &with_cursor(url, &cursor)?, None).await? {
             Fetched::Body { text, .. } => text,
             Fetched::NotModified => return Err(FetchError::UnexpectedNotModified),
         };
+        pages += 1;
         size += text.len();
         if size > MAX_BYTES {
             return Err(FetchError::TooLarge);
         }
-        let next = match serde_json::from_str::<Page>(&text) {
-            Ok(page) => page.metadata.next_cursor.filter(|c| !c.is_empty()),
-            Err(error) => {
-                return Err(FetchError::Page {
-                    page: bodies.len() + 1,
-                    reason: error.to_string(),
-                });
-            }
-        };
-        bodies.push(text);
+        let mut page: Page = serde_json::from_str(&text).map_err(|error| FetchError::Page {
+            page: pages,
+            reason: error.to_string(),
+        })?;
+        let next = page.next();
+        servers.append(&mut page.servers);
         match next {
             Some(next) => cursor = next,
             None => break,
         }
     }
-    join(&bodies)
+    let count = servers.len();
+    serde_json::to_string(&serde_json::json!({
+        "servers": servers,
+        "metadata": { "count": count },
+    }))
+    .map_err(|error| FetchError::Page {
+        page: 1,
+        reason: error.to_string(),
+    })
 }
 
 /// `url` with its `cursor` query parameter set to `cursor` (other parameters kept).
@@ -100,27 +104,6 @@ fn with_cursor(url: &str, cursor: &str) -> Result<String, FetchError> {
     Ok(parsed.into())
 }
 
-/// The pages' servers as one list response.
-fn join(bodies: &[String]) -> Result<String, FetchError> {
-    let mut servers: Vec<&RawValue> = Vec::new();
-    for (at, body) in bodies.iter().enumerate() {
-        let page: Page = serde_json::from_str(body).map_err(|error| FetchError::Page {
-            page: at + 1,
-            reason: error.to_string(),
-        })?;
-        servers.extend(page.servers);
-    }
-    let count = servers.len();
-    serde_json::to_string(&serde_json::json!({
-        "servers": servers,
-        "metadata": { "count": count },
-    }))
-    .map_err(|error| FetchError::Page {
-        page: 1,
-        reason: error.to_string(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,15 +121,15 @@ mod tests {
     }
 
     #[test]
-    fn pages_join_into_one_list() {
-        let first = r#"{"servers": [{"server": {"name": "a"}}], "metadata": {"nextCursor": "2", "count": 1}}"#;
-        let second = r#"{"servers": [{"server": {"name": "b"}}], "metadata": {"count": 1}}"#;
-        assert_eq!(next_cursor(first).as_deref(), Some("2"));
-        assert_eq!(next_cursor(second), None);
-        assert_eq!(next_cursor("registry: {}"), None);
-        let joined: serde_json::Value =
-            serde_json::from_str(&join(&[first.into(), second.into()]).unwrap()).unwrap();
-        assert_eq!(joined["metadata"]["count"], 2);
-        assert_eq!(joined["servers"][1]["server"]["name"], "b");
+    fn a_page_names_its_next_one() {
+        let mut first: Page = serde_json::from_str(
+            r#"{"servers": [{"server": {"name": "a"}}], "metadata": {"nextCursor": "2", "count": 1}}"#,
+        )
+        .unwrap();
+        assert_eq!(first.next().as_deref(), Some("2"));
+        let mut last: Page =
+            serde_json::from_str(r#"{"servers": [], "metadata": {"nextCursor": ""}}"#).unwrap();
+        assert_eq!(last.next(), None);
+        assert!(serde_json::from_str::<Page>("registry: {}").is_err());
     }
 }
