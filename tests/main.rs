@@ -33,3 +33,13 @@ mod interop;
 mod search_quality;
 // ARCHITECTURE.md names only paths that exist.
 mod tidy;
+// `switchboard client connect|ls|disconnect` against each client's real config format.
+mod clients;
+// `switchboard doctor`: its checks with Docker up, Docker unreachable, loose permissions.
+mod doctor;
+// The call log: `run --call-log`, its fields, redaction, `switchboard logs`.
+mod call_log;
+// mcp-add's progress notifications while an image is pulled from a local registry.
+mod progress;
+// The web view at /ui in headless Chromium (playwright-core).
+mod ui;

@@ -2,8 +2,11 @@
 //! Only this folder reads argv and the process environment.
 
 mod catalog;
+mod client;
 mod config;
+mod doctor;
 mod health;
+mod logs;
 mod run;
 mod secret;
 mod token;
@@ -47,6 +50,13 @@ enum Command {
     Token(token::TokenCommand),
     /// Check that a gateway serving HTTP is up (exit 0) or not (exit 1); for health checks.
     Health(health::HealthArgs),
+    /// Write Switchboard into an MCP client's config (Claude Code, Cursor, VS Code, ...).
+    #[command(subcommand)]
+    Client(client::ClientCommand),
+    /// Check this machine's set-up: Docker, catalogs, images, secrets, permissions, clients.
+    Doctor(doctor::DoctorArgs),
+    /// Read the call log (`run --call-log`).
+    Logs(logs::LogsArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -222,6 +232,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Config(command) => config::run(command, &home()).await,
         Command::Token(command) => token::run(command, &home()),
         Command::Health(command) => health::run(command).await,
+        Command::Client(command) => client::run(command, &home()).await,
+        Command::Doctor(command) => doctor::run(command, &home()).await,
+        Command::Logs(command) => logs::run(command, &home()).await,
     }
 }
 

@@ -1,0 +1,1 @@
+//! Issue 12: call_log (tests being written).

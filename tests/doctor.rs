@@ -1,0 +1,1 @@
+//! Issue 12: doctor (tests being written).
