@@ -6,8 +6,11 @@
 //! `store` holds what the user gives us (secrets). The search index is the `switchboard-index`
 //! crate.
 
+pub mod calllog;
 pub mod catalog;
 pub mod cli;
+pub mod clients;
+pub mod doctor;
 pub mod gateway;
 mod heap;
 pub mod http;

@@ -18,6 +18,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::Hit;
+use crate::explain::Parts;
 use crate::rank::{self, DocTerms, FieldStats, Plan};
 use crate::semantic::{DenseQuery, Vectors};
 
@@ -38,14 +39,14 @@ pub(crate) struct Lexical<'a> {
     pub(crate) stats: &'a FieldStats,
 }
 
-/// Ranks the union of `lexical_candidates` and the dense top candidates; ties keep `order`'s
-/// (name) order, which the caller applies.
+/// Ranks the union of `lexical_candidates` and the dense top candidates, each hit with the
+/// parts of its score; ties keep `order`'s (name) order, which the caller applies.
 pub(crate) fn rank(
     lexical: &Lexical<'_>,
     lexical_candidates: &[(usize, f32)],
     vectors: &Vectors,
     query: &DenseQuery,
-) -> Vec<Hit> {
+) -> Vec<(Hit, Parts)> {
     let server_cosines = vectors.servers(query);
     let mut pool: FxHashMap<usize, f32> = lexical_candidates.iter().copied().collect();
     for doc in top(&server_cosines, CANDIDATES) {
@@ -101,11 +102,18 @@ pub(crate) fn rank(
             };
             // BM25 only separates documents scored alike.
             let score = (1.0 - W) * lexical_part + W * dense_part + s.exact + 1e-4 * s.bm25;
-            Hit {
+            let hit = Hit {
                 doc: s.doc,
                 score,
                 matched_tools: matched_tools(lexical, s.doc, &s.tools),
-            }
+            };
+            let parts = Parts {
+                words: (1.0 - W) * lexical_part,
+                meaning: Some(W * dense_part),
+                cosine: Some(s.dense),
+                exact: s.exact,
+            };
+            (hit, parts)
         })
         .collect()
 }

@@ -22,6 +22,7 @@
 
 mod analyze;
 mod eval;
+mod explain;
 mod fusion;
 mod knowledge;
 mod rank;
@@ -30,6 +31,7 @@ mod semantic;
 mod synonyms;
 
 pub use eval::{Judgement, Outcome, Report, evaluate, evaluate_in, parse_judgements};
+pub use explain::{ExactMatch, Explanation, Field, Via, WordMatch};
 pub use search::SearchIndex;
 
 /// Parses the compiled-in semantic model now, once per process (later calls return at once);

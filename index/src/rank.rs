@@ -45,7 +45,7 @@ const COVERAGE_FULL: f32 = 0.5;
 /// a long task text shares some words with any verbose server.
 const COVERAGE_MIN: f32 = 0.4;
 /// A query that is the server's name (or title) outranks everything.
-const EXACT_NAME_BONUS: f32 = 1000.0;
+pub(crate) const EXACT_NAME_BONUS: f32 = 1000.0;
 /// A query that is one of the server's tool names comes next.
 const EXACT_TOOL_BONUS: f32 = 500.0;
 /// A server whose whole name appears in the query ("merge request on gitlab").
@@ -173,11 +173,6 @@ impl TermGroup {
     }
 }
 
-/// The relevance of `doc` to `plan`, with the exact-name bonus on top.
-pub(crate) fn score(plan: &Plan, doc: &DocTerms, stats: &FieldStats) -> f32 {
-    relevance(plan, doc, stats) + exact_bonus(plan, doc)
-}
-
 /// What a query that is a server's name (or one of its tools' names) adds: enough to put it
 /// first whatever else matches.
 pub(crate) fn exact_bonus(plan: &Plan, doc: &DocTerms) -> f32 {
@@ -256,7 +251,7 @@ fn combine(plan: &Plan, values: &[f32]) -> f32 {
 
 /// The name (every word of it) is in the query, or a synonym of a query word is: `filesystem`
 /// for "files", `gitlab` for "merge request on gitlab".
-fn name_in_query(plan: &Plan, doc: &DocTerms) -> f32 {
+pub(crate) fn name_in_query(plan: &Plan, doc: &DocTerms) -> f32 {
     let named = |name_term: &String| plan.groups.iter().find(|g| g.names(name_term));
     if !doc.name_terms.is_empty() && doc.name_terms.iter().all(|t| named(t).is_some()) {
         let name_idf: f32 = doc.name_terms.iter().filter_map(named).map(|g| g.idf).sum();

@@ -11,10 +11,11 @@ use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing,
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Searcher, TantivyDocument, Term};
 
 use crate::analyze::{self, Analyzer};
+use crate::explain::Parts;
 use crate::fusion::{self, Lexical};
 use crate::rank::{self, DocTerms, FieldStats, Plan, TermGroup, ToolTerms, field};
 use crate::semantic::{self, Vectors};
-use crate::{Document, Error, Hit, MAX_LIMIT, Mode};
+use crate::{Document, Error, Explanation, Hit, MAX_LIMIT, Mode};
 
 /// How many BM25 candidates the ranker re-scores; enough that the right server is among them.
 const CANDIDATES: usize = 60;
@@ -202,13 +203,44 @@ impl SearchIndex {
     /// As [`SearchIndex::search`], ranking in `mode` (hybrid on an index built lexical, or
     /// without the model, is lexical).
     pub fn search_in(&self, query: &str, limit: usize, mode: Mode) -> Result<Vec<Hit>, Error> {
+        let (_, ranked) = self.ranked(query, limit, mode)?;
+        Ok(ranked.into_iter().map(|(hit, _)| hit).collect())
+    }
+
+    /// As [`SearchIndex::search`], each hit with why it matched: which query words were found
+    /// in which fields and tools, and how much words and meaning each added. The ranking is
+    /// `search`'s own (the same code path), so the explanation never describes another order.
+    pub fn search_explained(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<(Hit, Explanation)>, Error> {
+        let (plan, ranked) = self.ranked(query, limit, self.mode)?;
+        let words = crate::explain::query_words(&mut self.analyzer.clone(), query);
+        Ok(ranked
+            .into_iter()
+            .map(|(hit, parts)| {
+                let explanation =
+                    crate::explain::explain(&plan, &words, &self.docs[hit.doc], &parts);
+                (hit, explanation)
+            })
+            .collect())
+    }
+
+    /// The ranked hits for `query`, with the parts of each score, and the analyzed query.
+    fn ranked(
+        &self,
+        query: &str,
+        limit: usize,
+        mode: Mode,
+    ) -> Result<(Plan, Vec<(Hit, Parts)>), Error> {
         let limit = limit.clamp(1, MAX_LIMIT);
         let plan = self.plan(query);
         if plan.groups.is_empty() && plan.exact.is_empty() {
             return Err(Error::EmptyQuery);
         }
         if self.is_empty() {
-            return Ok(Vec::new());
+            return Ok((plan, Vec::new()));
         }
         let searcher = self.reader.searcher();
         let depth = CANDIDATES.max(limit);
@@ -224,7 +256,7 @@ impl SearchIndex {
             }),
             Mode::Lexical => None,
         };
-        let mut hits: Vec<Hit> = match &dense {
+        let mut hits: Vec<(Hit, Parts)> = match &dense {
             Some((vectors, dense_query)) => {
                 let lexical = Lexical {
                     plan: &plan,
@@ -236,31 +268,45 @@ impl SearchIndex {
             None => candidates
                 .into_iter()
                 .map(|(doc, bm25)| {
+                    let terms = &self.docs[doc];
+                    let words = rank::relevance(&plan, terms, &self.stats);
+                    let exact = rank::exact_bonus(&plan, terms);
                     // BM25 only separates documents the ranker scores alike.
-                    let score = rank::score(&plan, &self.docs[doc], &self.stats) + 1e-3 * bm25;
-                    Hit {
+                    let score = words + exact + 1e-3 * bm25;
+                    let hit = Hit {
                         doc,
                         score,
                         matched_tools: Vec::new(),
-                    }
+                    };
+                    let parts = Parts {
+                        words,
+                        meaning: None,
+                        cosine: None,
+                        exact,
+                    };
+                    (hit, parts)
                 })
                 .collect(),
         };
-        hits.sort_by(|a, b| {
+        hits.sort_by(|(a, _), (b, _)| {
             b.score
                 .total_cmp(&a.score)
                 .then_with(|| self.names[a.doc].cmp(&self.names[b.doc]))
         });
         hits.truncate(limit);
         if hits.is_empty() {
-            hits = self.first_by_name(limit);
+            hits = self
+                .first_by_name(limit)
+                .into_iter()
+                .map(|hit| (hit, Parts::default()))
+                .collect();
         }
         if dense.is_none() {
-            for hit in &mut hits {
+            for (hit, _) in &mut hits {
                 hit.matched_tools = rank::matched_tools(&plan, &self.docs[hit.doc]);
             }
         }
-        Ok(hits)
+        Ok((plan, hits))
     }
 
     fn plan(&self, query: &str) -> Plan {

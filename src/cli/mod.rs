@@ -141,6 +141,14 @@ struct RunArgs {
     /// words only.
     #[arg(long, value_enum, default_value_t = SearchMode::Hybrid)]
     search: SearchMode,
+    /// Where to write one JSON line per tool call, prompt get and resource read: a file, `-`
+    /// for stderr, or `none`. By default `$SWITCHBOARD_HOME/logs/calls.jsonl`, which
+    /// `switchboard logs` reads.
+    #[arg(long, value_name = "PATH|-|none")]
+    call_log: Option<String>,
+    /// Keep each call's arguments and result in the call log, with secret values redacted.
+    #[arg(long)]
+    log_arguments: bool,
 }
 
 /// `--search`: how servers are ranked for a query.
@@ -195,6 +203,18 @@ impl RunArgs {
             user_home: std::env::var_os("HOME").map(std::path::PathBuf::from),
             preload: self.servers.clone(),
             search: self.search.into(),
+            call_log: self.call_log_target(),
+            log_arguments: self.log_arguments,
+        }
+    }
+
+    /// `--call-log`: the file, stderr, or nothing; the default file lives in the state dir.
+    fn call_log_target(&self) -> crate::calllog::Target {
+        match self.call_log.as_deref() {
+            None => crate::calllog::Target::File(logs::default_file(&home())),
+            Some("-") => crate::calllog::Target::Stderr,
+            Some("none") => crate::calllog::Target::Off,
+            Some(path) => crate::calllog::Target::File(path.into()),
         }
     }
 }

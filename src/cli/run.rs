@@ -70,6 +70,8 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     sweeper.abort();
     gateway.remove_all_containers().await;
+    // The call log's last records, before the process ends.
+    gateway.calls.flush(std::time::Duration::from_secs(2));
     outcome
 }
 

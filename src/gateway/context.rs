@@ -25,6 +25,10 @@ pub struct Settings {
     pub preload: Vec<String>,
     /// How `mcp-find` ranks (`run --search`).
     pub search: switchboard_index::Mode,
+    /// Where the call log is written (`run --call-log`); off by default.
+    pub call_log: crate::calllog::Target,
+    /// Whether the call log keeps arguments and results, secrets redacted (`run --log-arguments`).
+    pub log_arguments: bool,
 }
 
 impl Default for Settings {
@@ -37,6 +41,8 @@ impl Default for Settings {
             user_home: None,
             preload: Vec::new(),
             search: switchboard_index::Mode::Hybrid,
+            call_log: crate::calllog::Target::Off,
+            log_arguments: false,
         }
     }
 }
@@ -50,6 +56,8 @@ pub struct Gateway {
     /// Where workspaces save their config.
     pub home: Home,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Every tool call, prompt get and resource read: to the call log file and live viewers.
+    pub calls: crate::calllog::CallLog,
     gateway_id: GatewayId,
     docker: OnceCell<Docker>,
     meta_tools: std::sync::OnceLock<Vec<rmcp::model::Tool>>,
@@ -66,12 +74,14 @@ impl Gateway {
         home: Home,
     ) -> Result<Arc<Gateway>, switchboard_index::Error> {
         let catalog = IndexedCatalog::build_in(catalog, settings.search)?;
+        let calls = crate::calllog::CallLog::new(&settings.call_log, settings.log_arguments);
         Ok(Arc::new(Gateway {
             catalog,
             secrets,
             settings,
             home,
             metrics: Arc::default(),
+            calls,
             gateway_id: GatewayId::current(),
             docker: OnceCell::new(),
             meta_tools: std::sync::OnceLock::new(),

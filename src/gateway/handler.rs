@@ -3,6 +3,7 @@
 //! (tools, prompts, resources, completions, subscriptions, log levels) is forwarded by the
 //! workspace. What sessions are told of later is in `handler/notify.rs`.
 
+mod calls;
 mod notify;
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use rmcp::model::{
 use rmcp::service::{NotificationContext, RequestContext, RoleServer, SubscriptionContext};
 use rmcp::{ErrorData, ServerHandler};
 
+use crate::calllog::{Call, CallKind, InFlight, Outcome};
 use crate::gateway::caller::SessionCaller;
 use crate::gateway::inputs::{self, Failure};
 use crate::gateway::tools::{self, MetaTool};
@@ -101,6 +103,28 @@ impl Session {
                     None,
                 )
             })
+    }
+
+    /// Starts recording a call of `kind` to `name` (a tool, a prompt, a URI) in the call log.
+    fn begin<'a, R: serde::Serialize>(
+        &self,
+        workspace: &'a Workspace,
+        kind: CallKind,
+        name: &str,
+        request: &R,
+        arguments: impl FnOnce(&R) -> Option<serde_json::Value>,
+    ) -> InFlight<'a> {
+        let call = Call {
+            kind,
+            workspace: workspace.id(),
+            session: self.id,
+            name,
+            server: None,
+        };
+        workspace
+            .gateway()
+            .calls
+            .begin(call, request, arguments, || calls::redactor(workspace))
     }
 
     /// The workspace of a request, once the servers it starts with are there.
@@ -190,6 +214,16 @@ impl ServerHandler for Session {
         let workspace = self.workspace(&context.extensions)?;
         let caller = SessionCaller::of(&context, workspace.log_level(self.id));
         let request = with_meta(request, &context, |r| &mut r.meta);
+        let is_meta = MetaTool::parse(&request.name).is_some();
+        let mut record = self.begin(&workspace, CallKind::Tool, &request.name, &request, |r| {
+            r.arguments.clone().map(serde_json::Value::Object)
+        });
+        if is_meta {
+            record.set_server(calls::META_SERVER);
+        }
+        let name = (record.is_recording() && !is_meta).then(|| request.name.clone());
+        // Why a forwarded call failed, before the failure becomes a reply.
+        let mut failed: Option<(&'static str, Option<String>)> = None;
         let work = async {
             workspace.ready().await;
             if let Some(meta) = MetaTool::parse(&request.name) {
@@ -198,6 +232,7 @@ impl ServerHandler for Session {
                     session: self.id,
                     peer: &context.peer,
                     caller: &caller,
+                    progress: request.meta.as_ref().and_then(|m| m.get_progress_token()),
                 };
                 return Ok(CallToolResponse::Complete(
                     meta.call(&cx, request.arguments).await,
@@ -207,6 +242,9 @@ impl ServerHandler for Session {
                 workspace.call_tool(params, Some(caller)).await
             });
             let forwarded = inputs::forward(workspace.holds(), &caller, request, send).await;
+            if let Err(failure) = &forwarded {
+                failed = Some(classify(failure));
+            }
             match forwarded {
                 Ok(response) => Ok(response),
                 Err(Failure::Call(
@@ -218,7 +256,27 @@ impl ServerHandler for Session {
                 Err(Failure::Input(error)) => Err(error),
             }
         };
-        guarded(&context, work).await
+        let response = guarded(&context, work).await;
+        if let Some(name) = name {
+            match &failed {
+                Some((_, Some(server))) => record.set_server(server),
+                _ => {
+                    if let Some(server) = calls::tool_server(&workspace, &name) {
+                        record.set_server(&server);
+                    }
+                }
+            }
+        }
+        let tool_error =
+            matches!(&response, Ok(CallToolResponse::Complete(r)) if r.is_error == Some(true));
+        finish(
+            record,
+            &context,
+            &response,
+            tool_error.then_some("tool_error"),
+            failed,
+        );
+        response
     }
 
     async fn list_prompts(
@@ -237,14 +295,31 @@ impl ServerHandler for Session {
         request: GetPromptRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
-        let workspace = self.ready(&context).await?;
+        let workspace = self.workspace(&context.extensions)?;
         let caller = SessionCaller::of(&context, workspace.log_level(self.id));
         let request = with_meta(request, &context, |r| &mut r.meta);
-        let send = forwarder(&workspace, |workspace, params, caller| async move {
-            workspace.get_prompt(params, Some(caller)).await
+        let mut record = self.begin(&workspace, CallKind::Prompt, &request.name, &request, |r| {
+            r.arguments.clone().map(serde_json::Value::Object)
         });
-        let work = inputs::forward(workspace.holds(), &caller, request, send);
-        guarded(&context, async { work.await.map_err(protocol_error) }).await
+        let mut failed = None;
+        let work = async {
+            workspace.ready().await;
+            let send = forwarder(&workspace, |workspace, params, caller| async move {
+                workspace.get_prompt(params, Some(caller)).await
+            });
+            inputs::forward(workspace.holds(), &caller, request, send)
+                .await
+                .map_err(|failure| {
+                    failed = Some(classify(&failure));
+                    protocol_error(failure)
+                })
+        };
+        let response = guarded(&context, work).await;
+        if let Some((_, Some(server))) = &failed {
+            record.set_server(server);
+        }
+        finish(record, &context, &response, None, failed);
+        response
     }
 
     async fn list_resources(
@@ -274,20 +349,40 @@ impl ServerHandler for Session {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        let workspace = self.ready(&context).await?;
+        let workspace = self.workspace(&context.extensions)?;
         let caller = SessionCaller::of(&context, workspace.log_level(self.id));
         let request = with_meta(request, &context, |r| &mut r.meta);
-        let send = forwarder(&workspace, |workspace, params, caller| async move {
-            workspace.read_resource(params, Some(caller)).await
-        });
-        let work = inputs::forward(workspace.holds(), &caller, request, send);
-        let mut response = guarded(&context, async { work.await.map_err(protocol_error) }).await?;
+        let mut record = self.begin(
+            &workspace,
+            CallKind::Resource,
+            &request.uri,
+            &request,
+            |_| None,
+        );
+        let mut failed = None;
+        let work = async {
+            workspace.ready().await;
+            let send = forwarder(&workspace, |workspace, params, caller| async move {
+                workspace.read_resource(params, Some(caller)).await
+            });
+            inputs::forward(workspace.holds(), &caller, request, send)
+                .await
+                .map_err(|failure| {
+                    failed = Some(classify(&failure));
+                    protocol_error(failure)
+                })
+        };
+        let mut response = guarded(&context, work).await;
         // The server's own hints stand; a server that gave none is not cached.
-        if let ReadResourceResponse::Complete(result) = &mut response {
+        if let Ok(ReadResourceResponse::Complete(result)) = &mut response {
             result.ttl_ms = result.ttl_ms.or(CACHE_HINTS.0);
             result.cache_scope = result.cache_scope.or(CACHE_HINTS.1);
         }
-        Ok(response)
+        if let Some((_, Some(server))) = &failed {
+            record.set_server(server);
+        }
+        finish(record, &context, &response, None, failed);
+        response
     }
 
     async fn complete(
@@ -389,6 +484,40 @@ impl ServerHandler for Session {
         workspace.start_preload();
         workspace.gateway().warm_search();
         notify::follow(&workspace, context.peer, self.id, self.scope.ended());
+    }
+}
+
+/// A forwarded request's failure as the call log tells it: its kind, and the server it names.
+fn classify(failure: &Failure) -> (&'static str, Option<String>) {
+    (
+        calls::failure_kind(failure),
+        calls::failure_server(failure).map(str::to_string),
+    )
+}
+
+/// Records how a call ended: cancelled if the client cancelled it, an error with the kind
+/// `failed` (a forwarded request's failure) or `result_error` (a result that is an error), or
+/// ok.
+fn finish<T: calls::Answered>(
+    record: InFlight<'_>,
+    context: &RequestContext<RoleServer>,
+    response: &Result<T, ErrorData>,
+    result_error: Option<&'static str>,
+    failed: Option<(&'static str, Option<String>)>,
+) {
+    if !record.is_recording() {
+        return;
+    }
+    let failed = failed.map(|(kind, _)| kind);
+    match response {
+        Err(_) if context.ct.is_cancelled() => {
+            record.finish(Outcome::Cancelled, None, &serde_json::Value::Null)
+        }
+        Err(error) => record.finish(Outcome::Error, Some(failed.unwrap_or("internal")), error),
+        Ok(result) => match failed.or(result_error) {
+            Some(kind) => record.finish(Outcome::Error, Some(kind), &result.answer()),
+            None => record.finish(Outcome::Ok, None, &result.answer()),
+        },
     }
 }
 

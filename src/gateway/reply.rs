@@ -56,3 +56,72 @@ pub fn chain(error: &dyn std::error::Error) -> String {
     }
     text
 }
+
+/// A start this long is worth a sentence even without a pull.
+const SLOW_START: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How long each step of a server start took (`steps` in order, named `pull`, `create`,
+/// `start`, `initialize`) and the whole of it: the `timings_ms` object for `mcp-add`'s result,
+/// and a sentence for its message when the image was pulled or the start was slow.
+pub(crate) fn start_timings(
+    steps: &[(&'static str, std::time::Duration)],
+    total: std::time::Duration,
+) -> (Value, Option<String>) {
+    let millis = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    let mut timings = serde_json::Map::new();
+    for (name, took) in steps {
+        timings.insert((*name).to_string(), json!(millis(*took)));
+    }
+    timings.insert("total".to_string(), json!(millis(total)));
+    let pulled = steps.iter().any(|(name, _)| *name == "pull");
+    let sentence = (pulled || total >= SLOW_START).then(|| {
+        let seconds = |d: std::time::Duration| format!("{:.1} s", d.as_secs_f64());
+        let parts: Vec<String> = steps
+            .iter()
+            .map(|(name, took)| format!("{name} {}", seconds(*took)))
+            .collect();
+        let why = if pulled {
+            "its image was not present and was pulled first"
+        } else {
+            "it was slow to start"
+        };
+        format!(
+            " Starting it took {} ({}), as {why}.",
+            seconds(total),
+            parts.join(", ")
+        )
+    });
+    (Value::Object(timings), sentence)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn timings_speak_up_only_for_a_pull_or_a_slow_start() {
+        let quick = [
+            ("create", Duration::from_millis(12)),
+            ("start", Duration::from_millis(140)),
+            ("initialize", Duration::from_millis(9)),
+        ];
+        let (timings, sentence) = start_timings(&quick, Duration::from_millis(170));
+        assert_eq!(
+            timings,
+            json!({"create": 12, "start": 140, "initialize": 9, "total": 170})
+        );
+        assert_eq!(sentence, None);
+        let pulled = [("pull", Duration::from_millis(2300)), quick[0], quick[1]];
+        let (timings, sentence) = start_timings(&pulled, Duration::from_millis(2500));
+        assert_eq!(timings["pull"], 2300);
+        assert_eq!(
+            sentence.as_deref(),
+            Some(
+                " Starting it took 2.5 s (pull 2.3 s, create 0.0 s, start 0.1 s), as its image was not present and was pulled first."
+            )
+        );
+        let (_, sentence) = start_timings(&quick, Duration::from_secs(6));
+        assert!(sentence.is_some_and(|s| s.contains("slow")));
+    }
+}

@@ -19,6 +19,7 @@ use crate::gateway::hold::Holds;
 use crate::gateway::launch::{self, LaunchError, LaunchSpec};
 use crate::gateway::naming::ExposedToolName;
 use crate::gateway::routing::{Kinds, Routes};
+use crate::runtime::{NoSteps, Steps};
 use crate::store::{ConfigStore, SecretScope, SecretStore};
 use crate::upstream::{Offer, Upstream};
 
@@ -388,6 +389,17 @@ impl Workspace {
 
     /// Starts `name` and routes what it offers; `origin` is the asking session.
     pub async fn add(&self, name: &str, origin: u64) -> Result<AddOutcome, AddError> {
+        self.add_with(name, origin, &NoSteps).await
+    }
+
+    /// As [`Workspace::add`], telling `steps` how the server's start goes (for the progress
+    /// of the client that asked).
+    pub(crate) async fn add_with(
+        &self,
+        name: &str,
+        origin: u64,
+        steps: &dyn Steps,
+    ) -> Result<AddOutcome, AddError> {
         let started = std::time::Instant::now();
         let _op = self.ops.lock().await;
         if self.is_closed() {
@@ -409,7 +421,7 @@ impl Workspace {
             });
         };
         let spec = self.spec_for(entry)?;
-        let upstream = self.start(&entry.name, &spec).await?;
+        let upstream = self.start(&entry.name, &spec, steps).await?;
         let offer = upstream.offer().clone();
         let tools = {
             let mut state = self.write();
@@ -458,21 +470,22 @@ impl Workspace {
     }
 
     /// Starts `server` from `spec` with a relay back to this workspace, and tells it the log
-    /// level the workspace's sessions asked for.
+    /// level the workspace's sessions asked for; `steps` hears how the start goes.
     async fn start(
         &self,
         server: &ServerName,
         spec: &LaunchSpec,
+        steps: &dyn Steps,
     ) -> Result<Arc<Upstream>, AddError> {
         let timeout = self.gateway.settings.start_timeout;
         let (relay, changes) = relay::ServerRelay::open(self.me.clone(), server.clone());
         let upstream = match spec {
             LaunchSpec::Container(spec) => {
                 let docker = self.gateway.docker().await.map_err(AddError::Docker)?;
-                Upstream::start(docker, server.clone(), spec, timeout, relay).await?
+                Upstream::start(docker, server.clone(), spec, timeout, relay, steps).await?
             }
             LaunchSpec::Remote(endpoint) => {
-                Upstream::connect(server.clone(), endpoint, timeout, relay).await?
+                Upstream::connect(server.clone(), endpoint, timeout, relay, steps).await?
             }
         };
         let upstream = Arc::new(upstream);

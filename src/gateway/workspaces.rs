@@ -119,6 +119,13 @@ impl Workspaces {
         self.lock().get(name).cloned()
     }
 
+    /// Every open workspace, sorted by id (for the web view of an admin).
+    pub fn all(&self) -> Vec<Arc<Workspace>> {
+        let mut all: Vec<Arc<Workspace>> = self.lock().values().cloned().collect();
+        all.sort_by(|a, b| a.id().cmp(b.id()));
+        all
+    }
+
     /// The open workspaces whose owner is `owner`: its own and those of its sessions.
     pub fn of(&self, owner: &str) -> Vec<Arc<Workspace>> {
         self.lock()

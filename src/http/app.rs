@@ -46,7 +46,8 @@ pub struct Options {
 }
 
 /// The router (`/mcp` behind the workspace-token check, `/admin/v1` behind the admin-token
-/// check, `/healthz` and `/metrics` open; all of it behind the Host/Origin check), and the
+/// check, the web view's `/ui/api` behind either, `/healthz`, `/metrics` and the `/ui` page
+/// open; all of it behind the Host/Origin check), and the
 /// tenants it serves, whose token file the caller should watch ([`Tenants::watch`]).
 pub fn app(
     workspaces: Arc<Workspaces>,
@@ -109,17 +110,19 @@ pub fn app(
             crate::http::auth::workspace,
         ));
     let admin = crate::http::admin::router(state.clone());
+    let ui = crate::http::ui::router(state.clone(), shutdown.child_token());
     let open = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .with_state(state.clone());
-    let router = open
-        .merge(mcp)
-        .merge(admin)
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            crate::http::hosts::check,
-        ));
+    let router =
+        open.merge(mcp)
+            .merge(admin)
+            .merge(ui)
+            .layer(axum::middleware::from_fn_with_state(
+                state,
+                crate::http::hosts::check,
+            ));
     (router, tenants)
 }
 

@@ -66,7 +66,7 @@ pub(crate) async fn admin(State(state): State<AppState>, request: Request, next:
 }
 
 /// The grant of the bearer token in `headers`, if it is one we accept.
-fn presented(state: &AppState, headers: &HeaderMap) -> Option<Grant> {
+pub(crate) fn presented(state: &AppState, headers: &HeaderMap) -> Option<Grant> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = value
         .strip_prefix("Bearer ")

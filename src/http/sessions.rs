@@ -50,6 +50,8 @@ struct Registry {
 #[derive(Debug)]
 struct Entry {
     owner: Owner,
+    /// When `initialize` opened it, for the web view.
+    opened: std::time::SystemTime,
     /// Request streams (rmcp's HTTP request ids) whose response went out, newest last.
     finished: VecDeque<u64>,
 }
@@ -115,6 +117,7 @@ impl SessionRegistry {
             id,
             Entry {
                 owner: slot.0.owner.clone(),
+                opened: std::time::SystemTime::now(),
                 finished: VecDeque::new(),
             },
         );
@@ -143,6 +146,19 @@ impl SessionRegistry {
             .filter(|(_, e)| keep.is_none() || e.owner.token != keep)
             .map(|(id, _)| id.clone())
             .collect()
+    }
+
+    /// The open sessions of `identity` with when each opened, oldest first (for the web view).
+    pub(crate) fn opened_of(&self, identity: &str) -> Vec<(SessionId, std::time::SystemTime)> {
+        let mut sessions: Vec<(SessionId, std::time::SystemTime)> = self
+            .lock()
+            .sessions
+            .iter()
+            .filter(|(_, e)| e.owner.identity == identity)
+            .map(|(id, e)| (id.clone(), e.opened))
+            .collect();
+        sessions.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        sessions
     }
 
     /// Open sessions of `identity`.

@@ -1,4 +1,5 @@
-//! Server containers through the Docker Engine API: create hardened, attach stdio, start, remove.
+//! Server containers through the Docker Engine API: pull when missing (`pull.rs`), create
+//! hardened, attach stdio, start, remove.
 
 use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;
@@ -8,15 +9,15 @@ use std::time::Duration;
 use bollard::container::LogOutput;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
-    AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
-    ListContainersOptionsBuilder, RemoveContainerOptionsBuilder, StartContainerOptions,
-    WaitContainerOptionsBuilder,
+    AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, ListContainersOptionsBuilder,
+    RemoveContainerOptionsBuilder, StartContainerOptions, WaitContainerOptionsBuilder,
 };
 use futures::StreamExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use crate::runtime::pull::Pulls;
 use crate::runtime::spec::{GATEWAY_LABEL, MANAGED_LABEL, labels};
-use crate::runtime::{ContainerSpec, Error, GatewayId};
+use crate::runtime::{ContainerSpec, Error, GatewayId, NoSteps, Step, Steps};
 
 /// How many stderr lines of a server are kept to explain its death.
 const STDERR_TAIL_LINES: usize = 20;
@@ -29,6 +30,8 @@ pub struct Docker {
     client: bollard::Docker,
     gateway: GatewayId,
     pull_timeout: Duration,
+    /// Pulls under way, shared by every clone so that an image is pulled once.
+    pulls: Arc<Pulls>,
 }
 
 /// A started container: its id and its stdio, ready for an MCP client.
@@ -88,6 +91,7 @@ impl Docker {
             client,
             gateway,
             pull_timeout,
+            pulls: Arc::default(),
         })
     }
 
@@ -98,12 +102,23 @@ impl Docker {
     /// Starts the server container with the hardened defaults and returns its attached stdio.
     /// On any failure, nothing is left behind.
     pub async fn start(&self, spec: &ContainerSpec) -> Result<Running, Error> {
-        self.ensure_image(&spec.image).await?;
+        self.start_with(spec, &NoSteps).await
+    }
+
+    /// As [`Docker::start`], telling `steps` of the pull (if the image is missing), the
+    /// create and the start as each begins.
+    pub async fn start_with(
+        &self,
+        spec: &ContainerSpec,
+        steps: &dyn Steps,
+    ) -> Result<Running, Error> {
+        self.ensure_image(&spec.image, steps).await?;
         let name = container_name(&spec.server);
         let start_error = |source| Error::Start {
             image: spec.image.clone(),
             source,
         };
+        steps.step(Step::Creating);
         let options = CreateContainerOptionsBuilder::default().name(&name).build();
         let id = self
             .client
@@ -111,6 +126,7 @@ impl Docker {
             .await
             .map_err(start_error)?
             .id;
+        steps.step(Step::Starting);
         match self.attach_and_start(&id, &spec.server).await {
             Ok(running) => {
                 tracing::info!(server = %spec.server, container = %short(&id), "container started");
@@ -210,48 +226,21 @@ impl Docker {
         })
     }
 
-    /// Pulls `image` if the daemon does not have it, with progress in the log.
-    async fn ensure_image(&self, image: &str) -> Result<(), Error> {
+    /// Pulls `image` if the daemon does not have it (once, however many starts wait for it),
+    /// with its progress told to `steps` and the log.
+    async fn ensure_image(&self, image: &str, steps: &dyn Steps) -> Result<(), Error> {
         match self.client.inspect_image(image).await {
-            Ok(_) => return Ok(()),
+            Ok(_) => Ok(()),
             Err(bollard::errors::Error::DockerResponseServerError {
                 status_code: 404, ..
-            }) => {}
-            Err(source) => {
-                return Err(Error::Api {
-                    operation: "inspect image",
-                    source,
-                });
+            }) => {
+                self.pulls
+                    .pull(&self.client, image, self.pull_timeout, steps)
+                    .await
             }
-        }
-        tracing::info!(image, "pulling image");
-        let options = CreateImageOptionsBuilder::default()
-            .from_image(image)
-            .build();
-        let mut progress = self.client.create_image(Some(options), None, None);
-        let pull = async {
-            while let Some(step) = progress.next().await {
-                let step = step.map_err(|e| e.to_string())?;
-                if let Some(detail) = step.error_detail {
-                    return Err(detail
-                        .message
-                        .unwrap_or_else(|| "unknown pull error".to_string()));
-                }
-                if let Some(status) = step.status {
-                    tracing::info!(image, status, layer = step.id.unwrap_or_default(), "pull");
-                }
-            }
-            Ok::<(), String>(())
-        };
-        match tokio::time::timeout(self.pull_timeout, pull).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(reason)) => Err(Error::PullFailed {
-                image: image.to_string(),
-                reason,
-            }),
-            Err(_) => Err(Error::PullFailed {
-                image: image.to_string(),
-                reason: format!("no result within {} s", self.pull_timeout.as_secs()),
+            Err(source) => Err(Error::Api {
+                operation: "inspect image",
+                source,
             }),
         }
     }

@@ -8,9 +8,14 @@
 mod docker;
 mod error;
 mod identity;
+mod probe;
+mod pull;
 mod spec;
+mod steps;
 
 pub use docker::{Docker, Running, StderrTail};
 pub use error::Error;
 pub use identity::GatewayId;
+pub use probe::{DEFAULT_DOCKER_HOST, DaemonVersion, DockerProbe, ProbeError};
 pub use spec::{ContainerSpec, EnvValue, EnvVar, Limits, labels};
+pub use steps::{NoSteps, PullProgress, Step, Steps};

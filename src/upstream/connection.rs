@@ -21,7 +21,7 @@ use rmcp::service::{
 use rmcp::transport::async_rw::AsyncRwTransport;
 
 use crate::catalog::ServerName;
-use crate::runtime::{ContainerSpec, Docker, StderrTail};
+use crate::runtime::{ContainerSpec, Docker, StderrTail, Step, Steps};
 use crate::upstream::calls::Calls;
 use crate::upstream::error::root_cause;
 use crate::upstream::listener::Listener;
@@ -90,18 +90,24 @@ impl std::fmt::Debug for Upstream {
 
 impl Upstream {
     /// Starts the container, runs `initialize` and `tools/list`; only then is the server usable.
-    /// If any step fails the container is removed before returning.
+    /// If any step fails the container is removed before returning. `steps` hears each step
+    /// as it begins.
     pub async fn start(
         docker: &Docker,
         server: ServerName,
         spec: &ContainerSpec,
         start_timeout: Duration,
         relay: Arc<dyn Relay>,
+        steps: &dyn Steps,
     ) -> Result<Upstream, Error> {
-        let running = docker.start(spec).await.map_err(|source| Error::Runtime {
-            server: server.clone(),
-            source,
-        })?;
+        let running = docker
+            .start_with(spec, steps)
+            .await
+            .map_err(|source| Error::Runtime {
+                server: server.clone(),
+                source,
+            })?;
+        steps.step(Step::Initializing);
         let link = Link::Container {
             id: running.id.clone(),
             stderr: running.stderr.clone(),
@@ -134,13 +140,15 @@ impl Upstream {
     }
 
     /// Connects to a remote server (streamable HTTP or legacy SSE), runs `initialize` and
-    /// `tools/list`.
+    /// `tools/list`; `steps` hears when it begins.
     pub async fn connect(
         server: ServerName,
         endpoint: &Endpoint,
         start_timeout: Duration,
         relay: Arc<dyn Relay>,
+        steps: &dyn Steps,
     ) -> Result<Upstream, Error> {
+        steps.step(Step::Connecting);
         let secrets = endpoint.secret_values();
         let unreachable = |reason: String| Error::Unreachable {
             server: server.clone(),

@@ -1,4 +1,7 @@
-//! `mcp-add`: start a catalog server and expose its tools in this session.
+//! `mcp-add`: start a catalog server and expose its tools in this session, with progress while
+//! it starts (`add/progress.rs`).
+
+mod progress;
 
 use rmcp::model::{CallToolResult, JsonObject, Tool};
 use serde::Deserialize;
@@ -43,7 +46,14 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
     if let Err(result) = ask_for_missing_config(cx, &input.name).await {
         return result;
     }
-    match cx.workspace.add(&input.name, cx.session).await {
+    let reporter = progress::Reporter::new(&input.name, cx.peer, cx.progress.clone());
+    let added = cx
+        .workspace
+        .add_with(&input.name, cx.session, &reporter)
+        .await;
+    // Every progress notification goes out before the result.
+    let (steps, total) = reporter.finish().await;
+    match added {
         Ok(outcome) if outcome.newly_added => {
             let kinds = Kinds {
                 tools: !outcome.tools.is_empty(),
@@ -66,6 +76,8 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
                 message.push_str(" Some tool names were already taken by another server, so they are exposed as `<server>__<tool>`: see `renamed`.");
             }
             message.push_str(&extras(&outcome));
+            let (timings, took) = reply::start_timings(&steps, total);
+            message.push_str(&took.unwrap_or_default());
             reply::success(json!({
                 "server": input.name,
                 "status": "added",
@@ -75,6 +87,7 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
                 "prompts": outcome.prompts,
                 "resources": outcome.resources,
                 "resource_templates": outcome.templates,
+                "timings_ms": timings,
             }))
         }
         Ok(outcome) => reply::success(json!({
@@ -163,7 +176,8 @@ fn tool_list(tools: &[AddedTool]) -> Vec<Value> {
         .collect()
 }
 
-fn failure(server: &str, error: AddError) -> CallToolResult {
+/// What the model reads when adding `server` failed.
+pub(super) fn failure(server: &str, error: AddError) -> CallToolResult {
     tracing::debug!(server, error = %reply::chain(&error), "mcp-add failed");
     match &error {
         AddError::Unknown { suggestions, .. } => reply::failure(

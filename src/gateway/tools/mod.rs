@@ -43,6 +43,8 @@ pub(crate) struct Context<'a> {
     pub peer: &'a Peer<RoleServer>,
     /// The asking client, for the requests a meta-tool forwards (`mcp-exec`).
     pub caller: &'a Arc<crate::gateway::caller::SessionCaller>,
+    /// The request's progress token: `mcp-add` reports the server's start under it.
+    pub progress: Option<rmcp::model::ProgressToken>,
 }
 
 impl MetaTool {
@@ -102,3 +104,11 @@ async fn lists_changed(cx: &Context<'_>, kinds: crate::gateway::routing::Kinds) 
 }
 
 pub(crate) use exec::call_failure;
+
+/// What `mcp-add` answers when adding `server` failed, so the web view shows the model's words.
+pub(crate) fn add_refusal(
+    server: &str,
+    error: crate::gateway::workspace::AddError,
+) -> CallToolResult {
+    add::failure(server, error)
+}

@@ -8,6 +8,7 @@ use crate::catalog::ServerName;
 use crate::gateway::routing::Kinds;
 use crate::gateway::workspace::relay::reoffer;
 use crate::gateway::workspace::{AddError, CallError, Workspace};
+use crate::runtime::NoSteps;
 use crate::upstream::Upstream;
 
 impl Workspace {
@@ -30,7 +31,7 @@ impl Workspace {
             return Ok(None);
         };
         let spec = self.spec_for(entry)?;
-        let upstream = self.start(&entry.name, &spec).await?;
+        let upstream = self.start(&entry.name, &spec, &NoSteps).await?;
         let (old, changed) = {
             let mut state = self.write();
             let Some(added) = state.servers.get_mut(&entry.name) else {
@@ -97,7 +98,7 @@ impl Workspace {
         }
         tracing::info!(server = %server, workspace = %self.id, "restarting server");
         let upstream = self
-            .start(server, &spec)
+            .start(server, &spec, &NoSteps)
             .await
             .map_err(|source| CallError::Restart {
                 server: server.clone(),

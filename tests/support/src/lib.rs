@@ -1,17 +1,19 @@
 //! Test support: builds the fixture MCP servers into `FROM scratch` images, builds the gateway
-//! image without a registry, and looks at the containers a gateway left through the Docker
-//! API. Used by the end-to-end tests, benches and `cargo gateway-image`; never part of the
-//! shipped binary.
+//! image without a registry, serves an image from a local registry substitute for pull tests,
+//! and looks at the containers a gateway left through the Docker API. Used by the end-to-end
+//! tests, benches and `cargo gateway-image`; never part of the shipped binary.
 
 mod containers;
 mod gateway_container;
 mod gateway_image;
 mod images;
+mod registry;
 
 pub use containers::{managed_containers, remove_containers_of_pid, workspaces_of};
 pub use gateway_container::GatewayContainer;
 pub use gateway_image::{build_gateway_image, runtime_stage};
 pub use images::{FIXTURE_IMAGE, ensure_fixture_image, fixture_binary};
+pub use registry::{Registry, image_present, remove_image};
 
 /// The repository root, for paths like `tests/fixtures/catalog.yaml`.
 pub fn repo_root() -> std::path::PathBuf {
