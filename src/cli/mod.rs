@@ -1,6 +1,7 @@
 //! The command line: argument types, logging set-up, and one module per command group.
 //! Only this folder reads argv and the process environment.
 
+mod banner;
 mod catalog;
 mod client;
 mod config;

@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use rmcp::ServiceExt;
 
-use crate::cli::{RunArgs, Transport};
+use crate::cli::{RunArgs, Transport, banner};
 use tokio_util::sync::CancellationToken;
 
 use std::sync::Arc;
@@ -62,6 +62,7 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
                     async move { workspace.stop_idle(idle).await }
                 }
             });
+            banner::print_if_terminal(&banner_facts(&args, &gateway, None));
             let outcome = serve_stdio(workspace.clone()).await;
             sweeper.abort();
             workspace.shutdown().await;
@@ -73,6 +74,25 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
     // The call log's last records, before the process ends.
     gateway.calls.flush(std::time::Duration::from_secs(2));
     outcome
+}
+
+/// What the first-run banner tells about this gateway.
+fn banner_facts<'a>(
+    args: &'a RunArgs,
+    gateway: &'a Gateway,
+    http: Option<String>,
+) -> banner::Facts<'a> {
+    banner::Facts {
+        catalogs: &args.catalogs.catalogs,
+        servers: gateway.catalog.catalog().len(),
+        home: gateway.home.path(),
+        call_log: match &gateway.settings.call_log {
+            crate::calllog::Target::Off => None,
+            crate::calllog::Target::Stderr => Some("stderr".to_string()),
+            crate::calllog::Target::File(path) => Some(path.display().to_string()),
+        },
+        http,
+    }
 }
 
 /// Who may call the HTTP endpoint. Refuses a non-loopback bind with no token at all; on
@@ -119,6 +139,8 @@ async fn serve_http(
     let address = listener.local_addr().context("reading the bound address")?;
     // Printed whatever the log level: scripts and tests read the address from this line.
     eprintln!("switchboard: listening on http://{address}/mcp");
+    let url = format!("http://{address}/mcp");
+    banner::print_if_terminal(&banner_facts(args, &gateway, Some(url)));
     let workspaces = Workspaces::new(gateway);
     let sweeper = idle_sweeper(args.idle_timeout, {
         let workspaces = workspaces.clone();
