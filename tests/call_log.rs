@@ -130,12 +130,14 @@ async fn a_sessions_calls_are_logged_and_read_back() {
     let prompt = wait_record(&path, "the prompt", |r| r["kind"] == "prompt").await;
     assert_eq!(prompt["prompt"], "test_simple_prompt");
     assert_eq!(prompt["outcome"], "ok");
+    assert_eq!(prompt["server"], "conformance", "{prompt}");
     let read = wait_record(&path, "the read", |r| r["uri"] == "test://static-text").await;
     assert_eq!(
         (&read["kind"], &read["outcome"]),
         (&json!("resource"), &json!("ok"))
     );
     assert!(read["response_bytes"].as_u64().unwrap() > 0, "{read}");
+    assert_eq!(read["server"], "conformance", "{read}");
     let missing = wait_record(&path, "the failed read", |r| {
         r["uri"] == "test://nonexistent"
     })

@@ -44,7 +44,9 @@ pub(super) fn render(facts: &Facts<'_>) -> String {
         home = facts.home.display(),
     );
     if let Some(log) = &facts.call_log {
-        out.push_str(&format!("  call log  {log}  (read it with `switchboard logs --follow`)\n"));
+        out.push_str(&format!(
+            "  call log  {log}  (read it with `switchboard logs --follow`)\n"
+        ));
     }
     match &facts.http {
         None => out.push_str(
@@ -82,7 +84,10 @@ mod tests {
         });
         assert!(text.contains("bundled (42 servers)"), "{text}");
         assert!(text.contains("/home/u/.config/switchboard"), "{text}");
-        assert!(text.contains("switchboard client connect claude-code"), "{text}");
+        assert!(
+            text.contains("switchboard client connect claude-code"),
+            "{text}"
+        );
         assert!(text.contains("switchboard logs --follow"), "{text}");
     }
 
@@ -97,7 +102,10 @@ mod tests {
         });
         assert!(text.contains("docker, ./mine.yaml (330 servers)"), "{text}");
         assert!(text.contains("http://127.0.0.1:8811/ui"), "{text}");
-        assert!(text.contains("--url http://127.0.0.1:8811/mcp --token-name NAME"), "{text}");
+        assert!(
+            text.contains("--url http://127.0.0.1:8811/mcp --token-name NAME"),
+            "{text}"
+        );
         assert!(!text.contains("call log"), "{text}");
     }
 }

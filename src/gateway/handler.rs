@@ -257,16 +257,9 @@ impl ServerHandler for Session {
             }
         };
         let response = guarded(&context, work).await;
-        if let Some(name) = name {
-            match &failed {
-                Some((_, Some(server))) => record.set_server(server),
-                _ => {
-                    if let Some(server) = calls::tool_server(&workspace, &name) {
-                        record.set_server(&server);
-                    }
-                }
-            }
-        }
+        set_owner(&mut record, &failed, || {
+            name.as_deref().and_then(|n| workspace.tool_owner(n))
+        });
         let tool_error =
             matches!(&response, Ok(CallToolResponse::Complete(r)) if r.is_error == Some(true));
         finish(
@@ -301,6 +294,7 @@ impl ServerHandler for Session {
         let mut record = self.begin(&workspace, CallKind::Prompt, &request.name, &request, |r| {
             r.arguments.clone().map(serde_json::Value::Object)
         });
+        let name = record.is_recording().then(|| request.name.clone());
         let mut failed = None;
         let work = async {
             workspace.ready().await;
@@ -315,9 +309,9 @@ impl ServerHandler for Session {
                 })
         };
         let response = guarded(&context, work).await;
-        if let Some((_, Some(server))) = &failed {
-            record.set_server(server);
-        }
+        set_owner(&mut record, &failed, || {
+            name.as_deref().and_then(|n| workspace.prompt_owner(n))
+        });
         finish(record, &context, &response, None, failed);
         response
     }
@@ -359,6 +353,7 @@ impl ServerHandler for Session {
             &request,
             |_| None,
         );
+        let uri = record.is_recording().then(|| request.uri.clone());
         let mut failed = None;
         let work = async {
             workspace.ready().await;
@@ -378,9 +373,9 @@ impl ServerHandler for Session {
             result.ttl_ms = result.ttl_ms.or(CACHE_HINTS.0);
             result.cache_scope = result.cache_scope.or(CACHE_HINTS.1);
         }
-        if let Some((_, Some(server))) = &failed {
-            record.set_server(server);
-        }
+        set_owner(&mut record, &failed, || {
+            uri.as_deref().and_then(|u| workspace.resource_owner(u))
+        });
         finish(record, &context, &response, None, failed);
         response
     }
@@ -493,6 +488,25 @@ fn classify(failure: &Failure) -> (&'static str, Option<String>) {
         calls::failure_kind(failure),
         calls::failure_server(failure).map(str::to_string),
     )
+}
+
+/// Names the server that owned what was called: the one a failure names, else the route's
+/// (looked up only when the call is being recorded).
+fn set_owner(
+    record: &mut InFlight<'_>,
+    failed: &Option<(&'static str, Option<String>)>,
+    owner: impl FnOnce() -> Option<String>,
+) {
+    if !record.is_recording() {
+        return;
+    }
+    let server = match failed {
+        Some((_, Some(server))) => Some(server.clone()),
+        _ => owner(),
+    };
+    if let Some(server) = server {
+        record.set_server(&server);
+    }
 }
 
 /// Records how a call ended: cancelled if the client cancelled it, an error with the kind

@@ -280,6 +280,24 @@ impl Workspace {
             .collect()
     }
 
+    /// The added server whose tool is exposed as `name`: a route lookup, for the call log.
+    pub fn tool_owner(&self, name: &str) -> Option<String> {
+        let state = self.read();
+        state.routes.tool(name).map(|r| r.server.to_string())
+    }
+
+    /// The added server whose prompt is exposed as `name`.
+    pub fn prompt_owner(&self, name: &str) -> Option<String> {
+        let state = self.read();
+        state.routes.prompt(name).map(|r| r.server.to_string())
+    }
+
+    /// The added server a read of `uri` goes to.
+    pub fn resource_owner(&self, uri: &str) -> Option<String> {
+        let state = self.read();
+        state.routes.resource(uri).map(|r| r.server.to_string())
+    }
+
     /// Exposed tool names of one added server, with their upstream names.
     pub fn tools_of(&self, server: &str) -> Vec<AddedTool> {
         let server = ServerName::new(server.to_string());

@@ -41,15 +41,6 @@ pub(super) fn redactor(workspace: &Workspace) -> Redactor {
     Redactor::new(values, keys)
 }
 
-/// The added server whose tool is exposed as `name`.
-pub(super) fn tool_server(workspace: &Workspace, name: &str) -> Option<String> {
-    workspace
-        .status()
-        .into_iter()
-        .find(|server| server.tools.iter().any(|tool| tool == name))
-        .map(|server| server.name)
-}
-
 /// The kind of a forwarded request's failure, as the log names it.
 pub(super) fn failure_kind(failure: &Failure) -> &'static str {
     match failure {
