@@ -332,3 +332,61 @@ fn stdio_serves_when_stdout_is_a_file_or_dev_null() {
         .expect("tools/list answered");
     assert_eq!(list["result"]["tools"][0]["name"], "mcp-find", "{written}");
 }
+
+/// Started from a terminal (`script` gives it one), `run` says what it is, the catalog it
+/// loaded, where its state lives and how to connect a client; started on pipes, as MCP clients
+/// start it, it says none of that.
+#[tokio::test]
+async fn run_from_a_terminal_explains_itself_and_on_pipes_stays_quiet() {
+    use tokio::io::AsyncReadExt as _;
+    let home = tempfile::tempdir().unwrap();
+    let command = format!("{} run", env!("CARGO_BIN_EXE_switchboard"));
+    let mut script = tokio::process::Command::new("script");
+    crate::common::clean_environment(script.as_std_mut(), home.path());
+    let mut child = script
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("util-linux `script` runs");
+    let mut stdout = child.stdout.take().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = tokio::spawn({
+        let seen = seen.clone();
+        async move {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n @ 1..) = stdout.read(&mut buffer).await {
+                seen.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        }
+    });
+    crate::common::eventually("the banner on the terminal", || {
+        let text = seen.lock().unwrap().clone();
+        async move { text.contains("switchboard client connect claude-code") }
+    })
+    .await;
+    let text = seen.lock().unwrap().clone();
+    assert!(text.contains("catalog   bundled ("), "{text}");
+    assert!(text.contains(&home.path().display().to_string()), "{text}");
+    assert!(text.contains("switchboard logs --follow"), "{text}");
+    child.kill().await.ok();
+    reader.abort();
+
+    // On pipes: stdin closed at once, the gateway exits; nothing of the banner on stderr.
+    let out = crate::common::switchboard(home.path())
+        .arg("run")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("client connect"), "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "stdout is the MCP channel: {:?}",
+        out.stdout
+    );
+}

@@ -344,13 +344,7 @@ impl RawGateway {
 
 impl Drop for RawGateway {
     fn drop(&mut self) {
-        let pid = self.child.id();
-        let _ = self.child.start_kill();
-        if let Some(pid) = pid {
-            let _ = switchboard_testsupport::block_on(
-                switchboard_testsupport::remove_containers_of_pid(pid),
-            );
-        }
+        crate::common::stop_gateway(&mut self.child, None);
     }
 }
 

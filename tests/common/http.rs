@@ -396,12 +396,6 @@ impl rmcp::ClientHandler for Counter {
 
 impl Drop for HttpGateway {
     fn drop(&mut self) {
-        let pid = self.child.id();
-        let _ = self.child.start_kill();
-        if let Some(pid) = pid {
-            let _ = switchboard_testsupport::block_on(
-                switchboard_testsupport::remove_containers_of_pid(pid),
-            );
-        }
+        super::stop_gateway(&mut self.child, None);
     }
 }

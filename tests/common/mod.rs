@@ -469,8 +469,18 @@ impl TestGateway {
 
 impl Drop for TestGateway {
     fn drop(&mut self) {
-        let _ = self.child.start_kill();
-        let pid = self.pid;
+        // The pid kept from the start: after `wait_exit` the child no longer knows it.
+        stop_gateway(&mut self.child, Some(self.pid));
+    }
+}
+
+/// Kills a gateway a test started and removes the containers labelled with its pid, so a
+/// failing test leaves nothing behind (for every `Drop` of a started gateway). `pid`: the
+/// child's, if known from before it was reaped.
+pub(crate) fn stop_gateway(child: &mut tokio::process::Child, pid: Option<u32>) {
+    let pid = pid.or(child.id());
+    let _ = child.start_kill();
+    if let Some(pid) = pid {
         let _ = switchboard_testsupport::block_on(
             switchboard_testsupport::remove_containers_of_pid(pid),
         );

@@ -114,43 +114,18 @@ mod tests {
             .tokens()
             .create("ops", crate::store::TokenKind::Admin)
             .unwrap();
-        let catalog = crate::catalog::Catalog::parse("t.yaml", "registry: {}\n").unwrap();
-        let gateway = crate::gateway::Gateway::new(
-            catalog,
-            crate::store::Secrets::new(None, []),
-            crate::gateway::Settings::default(),
-            home.clone(),
-        )
-        .unwrap();
-        let tokens = crate::http::LiveTokens::load(home.tokens(), None).unwrap();
-        let options = crate::http::Options {
-            tokens: std::sync::Arc::new(tokens),
-            anonymous: false,
-            allowed_hosts: Vec::new(),
-            workspace_per_session: false,
-            session_idle: None,
-            max_sessions_per_token: 1,
-        };
-        let workspaces = crate::gateway::Workspaces::new(gateway);
-        let (router, _) = crate::http::app(workspaces, options, Default::default());
+        let router = crate::http::testing::router(&home, false);
         let call = |method: &str, path: &str, token: Option<&str>| {
             let path = path
                 .replace("{name}", "w")
                 .replace("{secret}", "s")
                 .replace("{server}", "x");
-            let mut request = axum::http::Request::builder()
-                .method(method.to_uppercase().as_str())
-                .uri(path)
-                .header("host", "localhost");
-            if let Some(token) = token {
-                request = request.header("authorization", format!("Bearer {token}"));
-            }
-            let request = request.body(axum::body::Body::from("{}")).unwrap();
-            let mut router = router.clone();
+            let method = method.to_uppercase();
+            let token = token.map(str::to_string);
+            let router = &router;
             async move {
-                let response = tower_service::Service::call(&mut router, request)
-                    .await
-                    .unwrap();
+                let response =
+                    crate::http::testing::call(router, &method, &path, token.as_deref()).await;
                 let status = response.status();
                 let body = axum::body::to_bytes(response.into_body(), 1 << 20)
                     .await

@@ -127,41 +127,8 @@ mod tests {
     async fn every_api_route_needs_a_token_and_the_page_its_headers() {
         let dir = tempfile::tempdir().unwrap();
         let home = crate::store::Home::resolve(Some(dir.path().display().to_string()), None);
-        let catalog = crate::catalog::Catalog::parse("t.yaml", "registry: {}\n").unwrap();
-        let gateway = crate::gateway::Gateway::new(
-            catalog,
-            crate::store::Secrets::new(None, []),
-            crate::gateway::Settings::default(),
-            home.clone(),
-        )
-        .unwrap();
-        let tokens = crate::http::LiveTokens::load(home.tokens(), None).unwrap();
-        let options = crate::http::Options {
-            tokens: std::sync::Arc::new(tokens),
-            anonymous: true,
-            allowed_hosts: Vec::new(),
-            workspace_per_session: false,
-            session_idle: None,
-            max_sessions_per_token: 1,
-        };
-        let workspaces = crate::gateway::Workspaces::new(gateway);
-        let (router, _) = crate::http::app(workspaces, options, Default::default());
-        let call = |method: &str, path: &str, token: Option<&str>| {
-            let mut request = axum::http::Request::builder()
-                .method(method)
-                .uri(path)
-                .header("host", "localhost");
-            if let Some(token) = token {
-                request = request.header("authorization", format!("Bearer {token}"));
-            }
-            let request = request.body(axum::body::Body::from("{}")).unwrap();
-            let mut router = router.clone();
-            async move {
-                tower_service::Service::call(&mut router, request)
-                    .await
-                    .unwrap()
-            }
-        };
+        let router = crate::http::testing::router(&home, true);
+        let call = |method, path, token| crate::http::testing::call(&router, method, path, token);
         let routes = [
             ("GET", "/ui/api/me"),
             ("GET", "/ui/api/workspaces"),
