@@ -4,7 +4,8 @@
 //! of the conformance fixture (which the gateway speaks 2026-07-28 to, as the direct client
 //! does). Prints one line per request and `RESULT …` last: `direct_p50_us`, `gateway_p50_us`,
 //! `added_p50_us` and `ratio` for the echo call, then `<request>_added_p50_us` and
-//! `<request>_ratio` for each.
+//! `<request>_ratio` for each, and `call_log_cost_p50_us`: the echo call's p50 with the call
+//! log (on by default) minus its p50 through a gateway started with `--call-log none`.
 
 #[path = "../tests/common/mod.rs"]
 #[allow(dead_code)]
@@ -115,6 +116,15 @@ async fn main() {
     }
     drop(gw);
 
+    // The call log is on by default; the same echo call with it off says what it costs.
+    let quiet =
+        common::TestGateway::start_with_log(&catalog, &["--call-log", "none"], "warn").await;
+    let added = quiet.call("mcp-add", json!({ "name": "echo" })).await;
+    assert_eq!(added.is_error, Some(false), "{}", common::text(&added));
+    let mut unlogged = measure(quiet.client().peer(), &REQUESTS[0]).await;
+    drop(quiet);
+    let unlogged_p50 = percentile(&mut unlogged, 0.5);
+
     let mut result = String::from("RESULT");
     for ((request, mut direct), mut through) in REQUESTS.iter().zip(direct).zip(through) {
         let (direct_p50, direct_p99) =
@@ -131,9 +141,16 @@ async fn main() {
             request.name, request.server
         );
         if request.name == "tools_call" {
+            println!(
+                "tools_call without the call log: gateway_p50_us={unlogged_p50:.0} \
+                 ratio={:.2}",
+                unlogged_p50 / direct_p50
+            );
             result.push_str(&format!(
                 " direct_p50_us={direct_p50:.0} gateway_p50_us={gateway_p50:.0} \
-                 added_p50_us={added:.0} ratio={ratio:.2}"
+                 added_p50_us={added:.0} ratio={ratio:.2} \
+                 call_log_cost_p50_us={:.0}",
+                gateway_p50 - unlogged_p50
             ));
         } else {
             result.push_str(&format!(

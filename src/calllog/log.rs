@@ -288,23 +288,42 @@ fn writer(path: Option<PathBuf>) -> SyncSender<Message> {
     sender
 }
 
-/// The writer thread: one line per record until every sender is gone.
+/// How long the writer rests after writing: records arriving meanwhile are queued without
+/// waking it (a wake-up per call cost the proxied call about 60 µs of its 2 cores), and written
+/// together, in one write, when it comes back.
+const GROUP: Duration = Duration::from_millis(50);
+
+/// The writer thread: the records queued so far as one write, then a rest of [`GROUP`], until
+/// every sender is gone.
 fn write_all(receiver: &Receiver<Message>, mut file: Option<&mut FileSink>) {
-    while let Ok(message) = receiver.recv() {
-        match message {
-            Message::Record(record) => {
-                let Ok(mut line) = serde_json::to_vec(&*record) else {
-                    continue;
-                };
-                line.push(b'\n');
-                match file.as_deref_mut() {
-                    Some(file) => file.append(&line),
-                    None => to_stderr(&line),
+    let mut batch = Vec::new();
+    let mut flushed = Vec::new();
+    while let Ok(first) = receiver.recv() {
+        let mut next = Some(first);
+        while let Some(message) = next {
+            match message {
+                Message::Record(record) => {
+                    if serde_json::to_writer(&mut batch, &*record).is_ok() {
+                        batch.push(b'\n');
+                    }
                 }
+                Message::Flush(done) => flushed.push(done),
             }
-            Message::Flush(done) => {
-                let _ = done.send(());
+            next = receiver.try_recv().ok();
+        }
+        if !batch.is_empty() {
+            match file.as_deref_mut() {
+                Some(file) => file.append(&batch),
+                None => to_stderr(&batch),
             }
+            batch.clear();
+        }
+        let resting = flushed.is_empty();
+        for done in flushed.drain(..) {
+            let _ = done.send(());
+        }
+        if resting {
+            std::thread::sleep(GROUP);
         }
     }
 }

@@ -39,7 +39,8 @@ impl FileSink {
         sink
     }
 
-    /// Appends `line` (ending in a newline) in one write; a failure is logged once.
+    /// Appends `lines` (each ending in a newline) in one write, so no other writer of the file
+    /// comes between them; a failure is logged once.
     pub(super) fn append(&mut self, line: &[u8]) {
         match self.try_append(line) {
             Ok(()) => self.warned = false,
