@@ -277,8 +277,8 @@ async fn a_world_readable_secrets_file_fails_with_chmod() {
 }
 
 /// Saved config for a server whose secret is missing (set only in another workspace) and
-/// whose image is not here: the secret is named with its `secret set` fix, the image warns
-/// with `docker pull`, the fixture image is found, allowHosts warns; no value is printed.
+/// whose image is neither here nor in a reachable registry: the secret is named with its
+/// `secret set` fix, the image warns with `docker pull`, the fixture image is found, allowHosts warns; no value is printed.
 #[tokio::test]
 async fn saved_servers_missing_secret_and_image() {
     fixture_catalog();
@@ -311,9 +311,10 @@ async fn saved_servers_missing_secret_and_image() {
         line.contains("fix: switchboard secret set vault.token"),
         "{line}"
     );
+    // No registry is reachable here: not confirmed pullable, a warning.
     let (status, line) = run.line("image", "switchboard-doctor-absent:never");
     assert_eq!(status, "warn", "{line}");
-    assert!(line.contains("will be pulled on first mcp-add"), "{line}");
+    assert!(line.contains("could not be confirmed pullable"), "{line}");
     assert!(
         line.ends_with("fix: docker pull switchboard-doctor-absent:never"),
         "{line}"
@@ -382,4 +383,61 @@ async fn connected_clients_are_named() {
     let (status, line) = run.line("clients", "connected");
     assert_eq!(status, "ok", "{line}");
     assert!(line.ends_with("connected: cursor"), "{line}");
+}
+
+/// A saved server whose image is not on the machine but in a registry the daemon reaches (a
+/// local one serving the fixture image): ok, it will be pulled; nothing is pulled by doctor.
+#[tokio::test]
+async fn a_missing_image_its_registry_has_is_ok() {
+    let fixture = switchboard_testsupport::ensure_fixture_image().expect("fixture image");
+    let tag = format!("doctor-{}", std::process::id());
+    let registry = switchboard_testsupport::Registry::start(
+        &fixture,
+        "switchboard-doctor",
+        &tag,
+        Duration::ZERO,
+    )
+    .expect("registry starts");
+    let image = registry.image();
+    switchboard_testsupport::remove_image(&image)
+        .await
+        .expect("image removed");
+    let home = tempfile::tempdir().unwrap();
+    let catalog = home.path().join("pullable.yaml");
+    std::fs::write(
+        &catalog,
+        format!(
+            "registry:
+  pulled:
+    description: Runs an image only its registry has.
+    type: server
+    image: {image}
+    command: [echo]
+    config:
+    - name: pulled
+      type: object
+      properties:
+        region: {{type: string}}
+"
+        ),
+    )
+    .unwrap();
+    let catalog = catalog.to_str().unwrap();
+    command(
+        home.path(),
+        &["config", "set", "--catalog", catalog, "pulled", "region=eu"],
+        "",
+    )
+    .await;
+    let port = port_arg();
+    let run = doctor(home.path(), &["--catalog", catalog, "--port", &port], &[]).await;
+    let (status, line) = run.line("image", &image);
+    assert_eq!(status, "ok", "{line}\n{}{}", run.stdout, run.stderr);
+    assert!(line.contains("its registry has it"), "{line}");
+    assert!(
+        !switchboard_testsupport::image_present(&image)
+            .await
+            .unwrap(),
+        "doctor pulled {image}"
+    );
 }

@@ -112,23 +112,45 @@ pub(crate) async fn images(
     }
     let lookups = images.iter().map(|(image, servers)| async move {
         let found = probe.image_present(image).await;
-        image_finding(image, servers, found)
+        let pullable = match found {
+            Ok(false) => Some(probe.image_pullable(image).await),
+            _ => None,
+        };
+        image_finding(image, servers, found, pullable)
     });
     futures::future::join_all(lookups).await
 }
 
-fn image_finding(image: &str, servers: &[String], found: Result<bool, ProbeError>) -> Check {
+/// The finding for one image: present; missing but in its registry (pulled on the first
+/// add); missing and not confirmed pullable (a warn: a private image may just need a login);
+/// or not looked up.
+fn image_finding(
+    image: &str,
+    servers: &[String],
+    found: Result<bool, ProbeError>,
+    pullable: Option<Result<(), String>>,
+) -> Check {
     let users = servers.join(", ");
-    match found {
-        Ok(true) => Check::ok(IMAGE, format!("{image} is present (for {users})")),
-        Ok(false) => Check::warn(
+    match (found, pullable) {
+        (Ok(true), _) => Check::ok(IMAGE, format!("{image} is present (for {users})")),
+        (Ok(false), Some(Ok(()))) => Check::ok(
             IMAGE,
             format!(
-                "{image} (for {users}) is not present locally: it will be pulled on first mcp-add"
+                "{image} (for {users}) is not present locally but its registry has it: it will be pulled on first mcp-add"
+            ),
+        ),
+        (Ok(false), reason) => Check::warn(
+            IMAGE,
+            format!(
+                "{image} (for {users}) is not present locally and could not be confirmed pullable ({}): mcp-add will try to pull it",
+                match reason {
+                    Some(Err(reason)) => reason,
+                    _ => "not asked".to_string(),
+                }
             ),
             Some(format!("docker pull {image}")),
         ),
-        Err(error) => Check::warn(
+        (Err(error), _) => Check::warn(
             IMAGE,
             format!(
                 "cannot look up {image} (for {users}): {}",
@@ -189,14 +211,23 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_image_is_a_warning_with_the_pull_command() {
+    fn a_missing_image_is_ok_if_its_registry_has_it_else_a_warning_with_the_pull_command() {
         let servers = vec!["a".to_string(), "b".to_string()];
-        let missing = image_finding("x/y:1", &servers, Ok(false));
+        let unreachable = Some(Err("no such host".to_string()));
+        let missing = image_finding("x/y:1", &servers, Ok(false), unreachable);
         assert_eq!(missing.status, Status::Warn);
-        assert!(missing.message.contains("will be pulled on first mcp-add"));
+        assert!(
+            missing.message.contains("(no such host)"),
+            "{}",
+            missing.message
+        );
+        assert!(missing.message.contains("for a, b"), "{}", missing.message);
         assert_eq!(missing.fix.as_deref(), Some("docker pull x/y:1"));
+        let pullable = image_finding("x/y:1", &servers, Ok(false), Some(Ok(())));
+        assert_eq!(pullable.status, Status::Ok);
+        assert!(pullable.message.contains("will be pulled on first mcp-add"));
         assert_eq!(
-            image_finding("x/y:1", &servers, Ok(true)).status,
+            image_finding("x/y:1", &servers, Ok(true), None).status,
             Status::Ok
         );
     }

@@ -100,6 +100,23 @@ impl DockerProbe {
             }),
         }
     }
+
+    /// Whether the daemon finds `image`'s manifest in its registry, without pulling it (the
+    /// Engine API's distribution inspect); `Err` is why not, in the daemon's words.
+    pub async fn image_pullable(&self, image: &str) -> Result<(), String> {
+        let lookup = self.client.inspect_registry_image(image, None);
+        match tokio::time::timeout(self.timeout, lookup).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(bollard::errors::Error::DockerResponseServerError { message, .. })) => {
+                Err(message)
+            }
+            Ok(Err(error)) => Err(error.to_string()),
+            Err(_) => Err(format!(
+                "its registry gave no answer within {} s",
+                self.timeout.as_secs()
+            )),
+        }
+    }
 }
 
 async fn connect(
