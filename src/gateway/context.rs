@@ -1,12 +1,10 @@
-//! What every session shares: the catalog and its index, Docker, secrets, settings.
+//! What every session shares: the catalog and its index, the runtime, secrets, settings.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::OnceCell;
-
 use crate::catalog::{Catalog, IndexedCatalog};
-use crate::runtime::{Docker, GatewayId, Limits};
+use crate::runtime::{DockerRuntime, GatewayId, Limits, Runtime};
 use crate::store::{Home, Secrets};
 
 /// Tunables of the gateway, from the command line.
@@ -58,20 +56,36 @@ pub struct Gateway {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Every tool call, prompt get and resource read: to the call log file and live viewers.
     pub calls: crate::calllog::CallLog,
-    gateway_id: GatewayId,
-    docker: OnceCell<Docker>,
+    /// Where servers run: Docker unless a test or embedder chose another.
+    runtime: Arc<dyn Runtime>,
     meta_tools: std::sync::OnceLock<Vec<rmcp::model::Tool>>,
     /// Whether the search index's semantic stage has been set warming.
     warming: std::sync::atomic::AtomicBool,
 }
 
 impl Gateway {
-    /// Indexes the catalog; Docker is connected on first use, so search works without it.
+    /// Indexes the catalog; servers run in Docker, connected on first use, so search works
+    /// without it.
     pub fn new(
         catalog: Catalog,
         secrets: Secrets,
         settings: Settings,
         home: Home,
+    ) -> Result<Arc<Gateway>, switchboard_index::Error> {
+        let runtime = Arc::new(DockerRuntime::new(
+            GatewayId::current(),
+            settings.pull_timeout,
+        ));
+        Gateway::with_runtime(catalog, secrets, settings, home, runtime)
+    }
+
+    /// As [`Gateway::new`], with servers run by `runtime`.
+    pub fn with_runtime(
+        catalog: Catalog,
+        secrets: Secrets,
+        settings: Settings,
+        home: Home,
+        runtime: Arc<dyn Runtime>,
     ) -> Result<Arc<Gateway>, switchboard_index::Error> {
         let catalog = IndexedCatalog::build_in(catalog, settings.search)?;
         let calls = crate::calllog::CallLog::new(&settings.call_log, settings.log_arguments);
@@ -82,8 +96,7 @@ impl Gateway {
             home,
             metrics: Arc::default(),
             calls,
-            gateway_id: GatewayId::current(),
-            docker: OnceCell::new(),
+            runtime,
             meta_tools: std::sync::OnceLock::new(),
             warming: std::sync::atomic::AtomicBool::new(false),
         }))
@@ -109,32 +122,19 @@ impl Gateway {
             .get_or_init(|| crate::gateway::tools::MetaTool::definitions(self))
     }
 
-    /// The Docker connection, made on first use; a failure is retried on the next call.
-    pub async fn docker(&self) -> Result<&Docker, crate::runtime::Error> {
-        self.docker
-            .get_or_try_init(|| {
-                Docker::connect(self.gateway_id.clone(), self.settings.pull_timeout)
-            })
-            .await
+    /// Where this gateway's servers run.
+    pub fn runtime(&self) -> &dyn Runtime {
+        self.runtime.as_ref()
     }
 
     /// Removes what dead gateways left behind; called once at start-up.
     pub async fn sweep_orphans(&self) {
-        match self.docker().await {
-            Ok(docker) => {
-                docker.sweep_orphans().await;
-            }
-            Err(error) => {
-                tracing::warn!(error = %error, "docker unavailable; servers cannot be added until it is")
-            }
-        }
+        self.runtime.sweep_orphans().await;
     }
 
-    /// Removes every container this gateway started, whatever workspace it belongs to.
+    /// Stops every server instance this gateway started, whatever workspace it belongs to.
     pub async fn remove_all_containers(&self) {
-        if let Some(docker) = self.docker.get() {
-            let removed = docker.remove_all_mine().await;
-            tracing::info!(removed, "removed this gateway's containers");
-        }
+        let removed = self.runtime.stop_all().await;
+        tracing::info!(removed, "removed this gateway's containers");
     }
 }

@@ -496,7 +496,7 @@ fn container_spec(
             command.push(value);
         }
     }
-    let mut volumes = Vec::new();
+    let mut mounts = Vec::new();
     for item in &entry.volumes {
         // A volume whose source is an unset setting is skipped rather than mounted as ":/x".
         for volume in fill(&item.0)?
@@ -508,7 +508,7 @@ fn container_spec(
                     server: server.clone(),
                     source,
                 })?;
-            volumes.push(checked);
+            mounts.push(checked);
         }
     }
     let user = match &entry.user {
@@ -521,7 +521,7 @@ fn container_spec(
         image: image.to_string(),
         command,
         env,
-        volumes,
+        mounts,
         user,
         disable_network: entry.disable_network,
         limits: settings.limits,

@@ -7,6 +7,8 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use crate::runtime::{Mount, MountSource};
+
 /// Host paths no server may mount, and paths under them.
 const REFUSED: &[&str] = &[
     "/etc",
@@ -45,16 +47,21 @@ pub(crate) fn check(
     volume: &str,
     writable: &[PathBuf],
     home: Option<&Path>,
-) -> Result<String, MountRefused> {
+) -> Result<Mount, MountRefused> {
     let mut parts = volume.splitn(3, ':');
     let source = parts.next().unwrap_or_default();
     let Some(target) = parts.next().filter(|t| !t.is_empty()) else {
         return Err(refused(volume, "a volume needs `source:target`"));
     };
+    let options = parts.next().unwrap_or_default();
     let is_host_path =
         source.starts_with('/') || source.starts_with('~') || source.starts_with('.');
     if !is_host_path {
-        return Ok(volume.to_string());
+        return Ok(Mount {
+            source: MountSource::Volume(source.to_string()),
+            target: target.to_string(),
+            read_only: options.split(',').any(|o| o == "ro"),
+        });
     }
     let expanded = match (source.strip_prefix('~'), home) {
         (Some(rest), Some(home)) => home.join(rest.trim_start_matches('/')),
@@ -84,12 +91,12 @@ pub(crate) fn check(
             "directories holding keys or credentials are never mounted into servers",
         ));
     }
-    let mode = if writable.iter().any(|w| expanded.starts_with(w)) {
-        "rw"
-    } else {
-        "ro"
-    };
-    Ok(format!("{}:{target}:{mode}", expanded.display()))
+    let read_only = !writable.iter().any(|w| expanded.starts_with(w));
+    Ok(Mount {
+        source: MountSource::Host(expanded),
+        target: target.to_string(),
+        read_only,
+    })
 }
 
 fn refused(path: &str, reason: &str) -> MountRefused {
@@ -103,29 +110,30 @@ fn refused(path: &str, reason: &str) -> MountRefused {
 mod tests {
     use super::*;
 
+    /// The mount as the Docker runtime passes it on, to compare in one line.
+    fn bind(volume: &str, writable: &[PathBuf], home: Option<&Path>) -> String {
+        check(volume, writable, home).unwrap().to_docker()
+    }
+
     #[test]
     fn host_paths_are_read_only_unless_allowed() {
         let writable = [PathBuf::from("/srv/work")];
+        assert_eq!(bind("/data:/data", &writable, None), "/data:/data:ro");
+        assert_eq!(bind("/data:/data:rw", &writable, None), "/data:/data:ro");
+        assert_eq!(bind("/srv/work/x:/x", &writable, None), "/srv/work/x:/x:rw");
         assert_eq!(
-            check("/data:/data", &writable, None).unwrap(),
-            "/data:/data:ro"
-        );
-        assert_eq!(
-            check("/data:/data:rw", &writable, None).unwrap(),
-            "/data:/data:ro"
-        );
-        assert_eq!(
-            check("/srv/work/x:/x", &writable, None).unwrap(),
-            "/srv/work/x:/x:rw"
-        );
-        assert_eq!(
-            check("~/notes:/notes", &writable, Some(Path::new("/home/u"))).unwrap(),
+            bind("~/notes:/notes", &writable, Some(Path::new("/home/u"))),
             "/home/u/notes:/notes:ro"
         );
         assert_eq!(
             check("mcp-sqlite:/mcp", &writable, None).unwrap(),
-            "mcp-sqlite:/mcp"
+            Mount {
+                source: MountSource::Volume("mcp-sqlite".into()),
+                target: "/mcp".into(),
+                read_only: false,
+            }
         );
+        assert!(check("cache:/c:ro", &writable, None).unwrap().read_only);
     }
 
     #[test]

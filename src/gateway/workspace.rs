@@ -27,6 +27,8 @@ mod forward;
 mod lifecycle;
 mod preload;
 mod relay;
+#[cfg(test)]
+mod tests;
 mod types;
 
 pub(crate) use types::{AddError, AddOutcome, AddedTool, CallError};
@@ -499,8 +501,8 @@ impl Workspace {
         let (relay, changes) = relay::ServerRelay::open(self.me.clone(), server.clone());
         let upstream = match spec {
             LaunchSpec::Container(spec) => {
-                let docker = self.gateway.docker().await.map_err(AddError::Docker)?;
-                Upstream::start(docker, server.clone(), spec, timeout, relay, steps).await?
+                let runtime = self.gateway.runtime();
+                Upstream::start(runtime, server.clone(), spec, timeout, relay, steps).await?
             }
             LaunchSpec::Remote(endpoint) => {
                 Upstream::connect(server.clone(), endpoint, timeout, relay, steps).await?

@@ -162,7 +162,8 @@ impl Docker {
                 }
                 .to_string(),
             ),
-            binds: (!spec.volumes.is_empty()).then(|| spec.volumes.clone()),
+            binds: (!spec.mounts.is_empty())
+                .then(|| spec.mounts.iter().map(|m| m.to_docker()).collect()),
             ..Default::default()
         };
         ContainerCreateBody {

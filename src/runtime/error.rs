@@ -1,4 +1,4 @@
-//! Docker failures, classified by what the caller can do about them.
+//! Runtime failures, classified by what the caller can do about them.
 
 /// Why a container could not be started or stopped.
 #[derive(Debug, thiserror::Error)]
@@ -26,4 +26,7 @@ pub enum Error {
         #[source]
         source: bollard::errors::Error,
     },
+    /// An instance of another runtime than Docker could not be started.
+    #[error("starting `{server}` failed: {reason}")]
+    Failed { server: String, reason: String },
 }

@@ -24,12 +24,43 @@ pub struct ContainerSpec {
     pub command: Vec<String>,
     /// Environment variables; secret values stay wrapped so `Debug` cannot show them.
     pub env: Vec<EnvVar>,
-    /// `host:container[:ro]` bind mounts or `volume:container` named volumes.
-    pub volumes: Vec<String>,
+    /// What the server sees of the host: bind mounts and named volumes, checked by the
+    /// gateway's mount policy before they get here.
+    pub mounts: Vec<Mount>,
     pub user: Option<String>,
     /// `--network none` when true.
     pub disable_network: bool,
     pub limits: Limits,
+}
+
+/// One mount of a server instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    pub source: MountSource,
+    /// The path inside the instance.
+    pub target: String,
+    pub read_only: bool,
+}
+
+/// Where a mount's content lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MountSource {
+    /// An absolute host path (a bind mount).
+    Host(std::path::PathBuf),
+    /// A named volume the runtime keeps.
+    Volume(String),
+}
+
+impl Mount {
+    /// `source:target[:ro]`, as the Engine API's binds want it.
+    pub(crate) fn to_docker(&self) -> String {
+        let source = match &self.source {
+            MountSource::Host(path) => path.display().to_string(),
+            MountSource::Volume(name) => name.clone(),
+        };
+        let mode = if self.read_only { "ro" } else { "rw" };
+        format!("{source}:{}:{mode}", self.target)
+    }
 }
 
 /// One environment variable of a container.

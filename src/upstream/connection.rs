@@ -21,7 +21,7 @@ use rmcp::service::{
 use rmcp::transport::async_rw::AsyncRwTransport;
 
 use crate::catalog::ServerName;
-use crate::runtime::{ContainerSpec, Docker, StderrTail, Step, Steps};
+use crate::runtime::{ContainerSpec, Runtime, StderrTail, Step, Steps};
 use crate::upstream::calls::Calls;
 use crate::upstream::error::root_cause;
 use crate::upstream::listener::Listener;
@@ -89,19 +89,19 @@ impl std::fmt::Debug for Upstream {
 }
 
 impl Upstream {
-    /// Starts the container, runs `initialize` and `tools/list`; only then is the server usable.
-    /// If any step fails the container is removed before returning. `steps` hears each step
-    /// as it begins.
+    /// Starts the server's instance with `runtime`, runs `initialize` and `tools/list`; only
+    /// then is the server usable. If any step fails the instance is stopped before returning.
+    /// `steps` hears each step as it begins.
     pub async fn start(
-        docker: &Docker,
+        runtime: &dyn Runtime,
         server: ServerName,
         spec: &ContainerSpec,
         start_timeout: Duration,
         relay: Arc<dyn Relay>,
         steps: &dyn Steps,
     ) -> Result<Upstream, Error> {
-        let running = docker
-            .start_with(spec, steps)
+        let running = runtime
+            .start(spec, steps)
             .await
             .map_err(|source| Error::Runtime {
                 server: server.clone(),
@@ -133,7 +133,7 @@ impl Upstream {
         match opened {
             Ok(opened) => Ok(Upstream::new(server, link, opened, secrets)),
             Err(error) => {
-                docker.remove(&running.id).await;
+                runtime.stop(&running.id).await;
                 Err(error)
             }
         }
@@ -443,11 +443,11 @@ impl Upstream {
         }
     }
 
-    /// Closes the MCP session (a remote server's is deleted) and removes the container, if any.
-    pub async fn shutdown(&self, docker: Option<&Docker>) {
+    /// Closes the MCP session (a remote server's is deleted) and stops the instance, if any.
+    pub async fn shutdown(&self, runtime: &dyn Runtime) {
         self.client.cancellation_token().cancel();
-        if let (Link::Container { id, .. }, Some(docker)) = (&self.link, docker) {
-            docker.remove(id).await;
+        if let Link::Container { id, .. } = &self.link {
+            runtime.stop(id).await;
         }
     }
 }

@@ -553,7 +553,7 @@ pub(crate) fn echo_spec(image: String) -> switchboard::runtime::ContainerSpec {
         image,
         command: vec!["echo".into()],
         env: Vec::new(),
-        volumes: Vec::new(),
+        mounts: Vec::new(),
         user: None,
         disable_network: true,
         limits: switchboard::runtime::Limits::default(),

@@ -203,7 +203,11 @@ pub(super) fn failure(server: &str, error: AddError) -> CallToolResult {
                 json!({}),
             )
         }
-        AddError::Docker(_) => reply::failure(
+        // The runtime is Docker and its daemon does not answer: say so, and what to do.
+        AddError::Upstream(crate::upstream::Error::Runtime {
+            source: crate::runtime::Error::DaemonUnreachable { .. },
+            ..
+        }) => reply::failure(
             format!(
                 "cannot add `{server}`: {}. Start Docker (or fix DOCKER_HOST) and call mcp-add again.",
                 reply::chain(&error)

@@ -54,16 +54,7 @@ impl Workspace {
     }
 
     pub(super) async fn shutdown_upstream(&self, upstream: &Upstream) {
-        if upstream.container().is_none() {
-            return upstream.shutdown(None).await;
-        }
-        match self.gateway.docker().await {
-            Ok(docker) => upstream.shutdown(Some(docker)).await,
-            Err(error) => {
-                upstream.shutdown(None).await;
-                tracing::warn!(error = %error, "cannot reach docker to remove a container")
-            }
-        }
+        upstream.shutdown(self.gateway.runtime()).await;
     }
 
     /// Starts `server` again unless another call already did; `stale` is the dead connection.

@@ -75,8 +75,6 @@ pub enum AddError {
     },
     #[error(transparent)]
     Launch(#[from] LaunchError),
-    #[error("docker is not available")]
-    Docker(#[source] crate::runtime::Error),
     #[error("this workspace was closed (its session ended or its token was revoked)")]
     Closed,
     #[error(transparent)]
