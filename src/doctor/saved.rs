@@ -157,18 +157,8 @@ pub(crate) fn secrets(
 pub(crate) fn egress(entries: &[(&CatalogEntry, Vec<&str>)]) -> Vec<Check> {
     entries
         .iter()
-        .filter(|(entry, _)| !entry.allow_hosts.is_empty() && !entry.disable_network)
-        .map(|(entry, _)| {
-            Check::warn(
-                EGRESS,
-                format!(
-                    "`{}` lists allowHosts ({}), but egress is not enforced yet: its container can reach any host",
-                    entry.name,
-                    entry.allow_hosts.join(", ")
-                ),
-                None,
-            )
-        })
+        .filter_map(|(entry, _)| crate::gateway::unenforced_egress(entry))
+        .map(|notice| Check::warn(EGRESS, notice, None))
         .collect()
 }
 

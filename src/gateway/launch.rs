@@ -142,6 +142,20 @@ fn quoted(commands: &[String]) -> String {
         .join(" and ")
 }
 
+/// What the user must know about `entry`'s egress: its catalog entry limits it to
+/// `allowHosts`, which the gateway parses but does not enforce yet (`None` when there is
+/// nothing to say: no list, or no network at all). Said in `mcp-find`, `mcp-add` and `doctor`,
+/// never left silent.
+pub(crate) fn unenforced_egress(entry: &CatalogEntry) -> Option<String> {
+    (!entry.allow_hosts.is_empty() && !entry.disable_network).then(|| {
+        format!(
+            "`{}` lists allowHosts ({}), but egress is not enforced yet: its container can reach any host",
+            entry.name,
+            entry.allow_hosts.join(", ")
+        )
+    })
+}
+
 /// Required secrets of `entry` that `secrets` cannot supply, the OAuth token of a remote
 /// server included.
 pub(crate) fn missing_secrets(entry: &CatalogEntry, secrets: &SecretScope<'_>) -> Vec<SecretSpec> {

@@ -23,7 +23,7 @@ mod workspaces;
 pub use context::{Gateway, Settings};
 pub use handler::Session;
 pub use launch::{cannot_run, unmet_needs, uses_secret};
-pub(crate) use launch::{missing_config, missing_secrets};
+pub(crate) use launch::{missing_config, missing_secrets, unenforced_egress};
 pub use naming::ExposedToolName;
 pub use reply::chain as error_chain;
 pub use routing::Kinds;

@@ -83,7 +83,7 @@ pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
                 Some((prompts, resources)) => (Some(prompts), Some(resources)),
                 None => (entry.prompts, entry.resources),
             };
-            json!({
+            let mut result = json!({
                 "name": entry.name.as_str(),
                 "title": entry.title,
                 "description": entry.description,
@@ -98,7 +98,11 @@ pub(super) fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResult {
                 "missing_config": launch::missing_config(entry, &config),
                 "config_schema": entry.config_schema(),
                 "added": added,
-            })
+            });
+            if let Some(notice) = launch::unenforced_egress(entry) {
+                result["warnings"] = json!([notice]);
+            }
+            result
         })
         .collect();
     reply::success(json!({ "query": input.query, "results": results }))
