@@ -41,7 +41,7 @@ fn main() {
     let started = Instant::now();
     let indexed = IndexedCatalog::build(catalog).expect("index");
     let build_328 = started.elapsed().as_secs_f64() * 1e3;
-    let index = indexed.index();
+    let index = indexed.index().expect("index");
 
     // The semantic stage: the model once per process, then each index's vectors.
     let started = Instant::now();

@@ -1,6 +1,6 @@
 //! What `GET /metrics` reports, in the Prometheus text format: MCP requests by outcome, tool
 //! calls by server and outcome, `mcp-add` latency, live server containers, open workspaces,
-//! sessions and HTTP connections.
+//! sessions and HTTP connections, standby instances ready and handed out.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -20,6 +20,11 @@ struct ToolCall {
     outcome: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Server {
+    server: String,
+}
+
 /// The gateway's counters; cheap to update from any task.
 pub struct Metrics {
     registry: Registry,
@@ -30,6 +35,8 @@ pub struct Metrics {
     workspaces: Gauge,
     sessions: Gauge,
     connections: Gauge,
+    standby_ready: Family<Server, Gauge>,
+    standby_handouts: Family<Server, Counter>,
 }
 
 /// Counts one open HTTP connection for as long as it lives.
@@ -69,6 +76,8 @@ impl Default for Metrics {
         let workspaces = Gauge::default();
         let sessions = Gauge::default();
         let connections = Gauge::default();
+        let standby_ready = Family::<Server, Gauge>::default();
+        let standby_handouts = Family::<Server, Counter>::default();
         registry.register(
             "mcp_requests",
             "MCP HTTP requests by outcome",
@@ -104,6 +113,16 @@ impl Default for Metrics {
             "Open HTTP connections (at most --max-connections)",
             connections.clone(),
         );
+        registry.register(
+            "standby_instances",
+            "Standby instances (run --standby) started, initialized and waiting for a workspace",
+            standby_ready.clone(),
+        );
+        registry.register(
+            "standby_handouts",
+            "Standby instances handed to a workspace by mcp-add",
+            standby_handouts.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -113,6 +132,8 @@ impl Default for Metrics {
             workspaces,
             sessions,
             connections,
+            standby_ready,
+            standby_handouts,
         }
     }
 }
@@ -147,6 +168,24 @@ impl Metrics {
 
     pub fn added(&self, elapsed: std::time::Duration) {
         self.add_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// `ready` standby instances of `server` wait now.
+    pub fn standby_ready(&self, server: &str, ready: usize) {
+        self.standby_ready
+            .get_or_create(&Server {
+                server: server.to_string(),
+            })
+            .set(i64::try_from(ready).unwrap_or(i64::MAX));
+    }
+
+    /// A standby instance of `server` was handed to a workspace.
+    pub fn standby_handout(&self, server: &str) {
+        self.standby_handouts
+            .get_or_create(&Server {
+                server: server.to_string(),
+            })
+            .inc();
     }
 
     /// The text exposition, with the live container and workspace counts as of now.

@@ -233,3 +233,65 @@ async fn find_understands_the_request_in_hybrid_mode_only() {
         names(&found)
     );
 }
+
+/// A catalog's `allowHosts` is parsed but not enforced yet: `mcp-find` and `mcp-add` say so for
+/// such a server (and not for one with no network at all), never silently.
+#[tokio::test]
+async fn unenforced_allow_hosts_is_said_where_the_model_sees_it() {
+    fixture_catalog();
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("egress.yaml");
+    std::fs::write(
+        &catalog,
+        "registry:
+  fenced:
+    description: Echoes text, allowed to reach one host.
+    type: server
+    image: switchboard-fixture:latest
+    command: [echo]
+    allowHosts: [api.example.com]
+  sealed:
+    description: Echoes text with no network at all.
+    type: server
+    image: switchboard-fixture:latest
+    command: [echo]
+    disableNetwork: true
+    allowHosts: [api.example.com]
+",
+    )
+    .unwrap();
+    let gw = TestGateway::start(&catalog, &[]).await;
+    let found = gw
+        .call("mcp-find", json!({"query": "echoes text", "limit": 5}))
+        .await;
+    let results = found.structured_content.as_ref().unwrap()["results"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let warnings = |name: &str| {
+        results
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not found: {results:?}"))
+            .get("warnings")
+            .cloned()
+    };
+    let fenced = warnings("fenced").expect("a warning for fenced");
+    assert!(
+        fenced[0].as_str().unwrap().contains("api.example.com")
+            && fenced[0].as_str().unwrap().contains("not enforced"),
+        "{fenced}"
+    );
+    assert_eq!(warnings("sealed"), None, "no network: nothing to warn of");
+
+    let added = gw.call("mcp-add", json!({"name": "fenced"})).await;
+    assert_eq!(added.is_error, Some(false), "{}", text(&added));
+    let structured = added.structured_content.clone().unwrap();
+    assert!(
+        structured["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.contains("not enforced")),
+        "{structured}"
+    );
+    assert!(text(&added).contains("not enforced"), "{}", text(&added));
+}

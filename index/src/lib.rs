@@ -41,6 +41,14 @@ pub fn load_model() -> bool {
 }
 pub use semantic::first_sentence as summary;
 
+/// The compiled-in model's bytes (file-backed, never written): the embedding reads most of
+/// them once per catalog, queries only a few rows after that, so a caller may tell the OS to
+/// drop them from this process's memory once [`SearchIndex::warm`] has run; they are read
+/// back from the page cache on demand.
+pub fn model_bytes() -> &'static [u8] {
+    semantic::artifact()
+}
+
 /// How a query is ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
@@ -102,7 +110,7 @@ pub struct Hit {
 }
 
 /// Why building or querying the index failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The query had no searchable characters.
     #[error("the search query is empty: describe the capability you need, e.g. \"read files\"")]

@@ -26,6 +26,11 @@ pub(crate) fn model() -> Option<&'static Model> {
     MODEL.get_or_init(|| Model::load(DIMS).ok()).as_ref()
 }
 
+/// The compiled-in model artifact, as stored.
+pub(crate) fn artifact() -> &'static [u8] {
+    model::ARTIFACT
+}
+
 /// Whether `word` (lowercase) is a word of the model's vocabulary: 30,000 common English
 /// words and names, so a query word found there is meant, not mistyped.
 pub(crate) fn is_word(word: &str) -> bool {

@@ -1,50 +1,127 @@
 //! A catalog with its search index: built once per catalog load, queried by `mcp-find`,
 //! `switchboard catalog search` and `catalog eval` alike.
 
+use std::sync::{Arc, OnceLock};
+
 use switchboard_index::{Document, Hit, Mode, SearchIndex, ToolText};
 
 use crate::catalog::{Catalog, CatalogEntry};
 
-/// The catalog and the index over its entries; index positions are catalog name order.
-#[derive(Debug)]
+/// The catalog and the index over its entries; index positions are catalog name order. The
+/// catalog is there at once; the index may still be building on its own thread (see
+/// [`IndexedCatalog::in_background`]), and whatever needs it waits for it.
+#[derive(Debug, Clone)]
 pub struct IndexedCatalog {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
     catalog: Catalog,
-    index: SearchIndex,
+    mode: Mode,
     names: Vec<String>,
+    /// Set once, by the build thread or by the first caller that needs it first.
+    index: OnceLock<Result<SearchIndex, switchboard_index::Error>>,
 }
 
 impl IndexedCatalog {
-    /// Indexes every entry of `catalog`, for hybrid search.
+    /// Indexes every entry of `catalog` now, for hybrid search.
     pub fn build(catalog: Catalog) -> Result<IndexedCatalog, switchboard_index::Error> {
         IndexedCatalog::build_in(catalog, Mode::Hybrid)
     }
 
-    /// Indexes every entry of `catalog`, for search in `mode`.
+    /// Indexes every entry of `catalog` now, for search in `mode`.
     pub fn build_in(
         catalog: Catalog,
         mode: Mode,
     ) -> Result<IndexedCatalog, switchboard_index::Error> {
-        let documents: Vec<Document> = catalog.entries().map(index_document).collect();
-        let index = SearchIndex::build(&documents)?.with_mode(mode);
-        let names = documents.into_iter().map(|d| d.name).collect();
-        Ok(IndexedCatalog {
-            catalog,
-            index,
-            names,
-        })
+        let indexed = IndexedCatalog::unbuilt(catalog, mode);
+        indexed.index()?;
+        Ok(indexed)
+    }
+
+    /// The catalog at once, its index built on a thread of its own: a gateway answers
+    /// `initialize` and `tools/list` without it, and the first search waits for the build
+    /// (or runs it, if the thread has not started yet), so every query sees the same index.
+    pub fn in_background(catalog: Catalog, mode: Mode) -> IndexedCatalog {
+        let indexed = IndexedCatalog::unbuilt(catalog, mode);
+        let building = indexed.clone();
+        let spawned = std::thread::Builder::new()
+            .name("search-index".into())
+            .spawn(move || {
+                let started = std::time::Instant::now();
+                if let Err(error) = building.index() {
+                    tracing::error!(error = %error, "building the search index failed");
+                }
+                // The build's scratch (tantivy's arena, the analyzed documents) is garbage now.
+                crate::heap::release_unused();
+                tracing::debug!(
+                    servers = building.shared.names.len(),
+                    ms = started.elapsed().as_secs_f64() * 1e3,
+                    "search index built"
+                );
+            });
+        if let Err(error) = spawned {
+            // Not fatal: the first search builds the index itself.
+            tracing::warn!(error = %error, "cannot start the search index thread");
+        }
+        indexed
+    }
+
+    fn unbuilt(catalog: Catalog, mode: Mode) -> IndexedCatalog {
+        let names = catalog.entries().map(|e| e.name.to_string()).collect();
+        IndexedCatalog {
+            shared: Arc::new(Shared {
+                catalog,
+                mode,
+                names,
+                index: OnceLock::new(),
+            }),
+        }
     }
 
     pub fn catalog(&self) -> &Catalog {
-        &self.catalog
+        &self.shared.catalog
     }
 
-    pub fn index(&self) -> &SearchIndex {
-        &self.index
+    /// How searches rank; known before the index is built.
+    pub fn mode(&self) -> Mode {
+        self.shared.mode
+    }
+
+    /// The index, once built: waits for a build under way, or builds it here.
+    pub fn index(&self) -> Result<&SearchIndex, switchboard_index::Error> {
+        let shared = &self.shared;
+        shared
+            .index
+            .get_or_init(|| {
+                let documents: Vec<Document> = shared.catalog.entries().map(index_document).collect();
+                Ok(SearchIndex::build(&documents)?.with_mode(shared.mode))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Whether the index is built (a search now would not wait).
+    pub fn is_ready(&self) -> bool {
+        self.shared.index.get().is_some()
+    }
+
+    /// Builds the semantic stage now (after the index), then gives the memory the build
+    /// used back; for a blocking thread, once the first client is answered.
+    pub fn warm(&self) {
+        if let Ok(index) = self.index() {
+            index.warm();
+            crate::heap::release_unused();
+            // The model's table is read once per catalog entry while embedding, then only a
+            // query's few rows: the rest need not stay mapped.
+            crate::heap::release_file_pages(switchboard_index::model_bytes());
+        }
     }
 
     /// Entry names by index position, for evaluation.
     pub fn names(&self) -> &[String] {
-        &self.names
+        &self.shared.names
     }
 
     /// Ranked entries for a free-text query, best first, with their hits.
@@ -53,14 +130,15 @@ impl IndexedCatalog {
         query: &str,
         limit: usize,
     ) -> Result<Vec<(&CatalogEntry, Hit)>, switchboard_index::Error> {
-        let hits = self.index.search(query, limit)?;
+        let hits = self.index()?.search(query, limit)?;
         Ok(hits
             .into_iter()
             .filter_map(|hit| {
                 let entry = self
+                    .shared
                     .names
                     .get(hit.doc)
-                    .and_then(|name| self.catalog.get(name))?;
+                    .and_then(|name| self.shared.catalog.get(name))?;
                 Some((entry, hit))
             })
             .collect())
@@ -138,4 +216,36 @@ pub fn matched_tools(entry: &CatalogEntry, names: &[String]) -> Vec<serde_json::
             serde_json::json!({ "name": name, "description": description })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ranked(indexed: &IndexedCatalog, query: &str) -> Vec<(String, f32, Vec<String>)> {
+        indexed
+            .search(query, 10)
+            .unwrap()
+            .into_iter()
+            .map(|(entry, hit)| (entry.name.to_string(), hit.score, hit.matched_tools))
+            .collect()
+    }
+
+    #[test]
+    fn a_query_during_the_background_build_waits_for_the_same_index() {
+        let catalog = crate::catalog::load(&[]).unwrap();
+        let queries = ["read files on my disk", "github issues", "what time is it"];
+        let built = IndexedCatalog::build_in(catalog.clone(), Mode::Lexical).unwrap();
+        assert!(built.is_ready());
+        for query in queries {
+            // A fresh build each time, queried at once: the build thread is still running,
+            // or has not started yet (then this query builds the index itself).
+            let building = IndexedCatalog::in_background(catalog.clone(), Mode::Lexical);
+            assert_eq!(building.catalog().len(), catalog.len(), "the catalog is there at once");
+            assert_eq!(ranked(&building, query), ranked(&built, query), "{query}");
+            assert!(building.is_ready());
+            // And once it is done, the same again.
+            assert_eq!(ranked(&building, query), ranked(&built, query), "{query}");
+        }
+    }
 }

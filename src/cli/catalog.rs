@@ -174,7 +174,7 @@ fn eval(catalog: Catalog, queries: &Path, k: usize, modes: &[Mode]) -> anyhow::R
     let mut reports = Vec::new();
     for mode in modes {
         let report = switchboard_index::evaluate_in(
-            indexed.index(),
+            indexed.index()?,
             indexed.names(),
             &judgements,
             k,

@@ -150,6 +150,43 @@ struct RunArgs {
     /// Keep each call's arguments and result in the call log, with secret values redacted.
     #[arg(long)]
     log_arguments: bool,
+    /// Keep N (default 1) started and initialized instances of catalog server NAME ready,
+    /// gateway-wide, so that `mcp-add` of it takes one instead of starting a container; repeat
+    /// for several servers. Only container servers without secrets or required config; a
+    /// workspace with config for the server starts its own.
+    #[arg(long = "standby", value_name = "NAME[=N]", value_parser = parse_standby)]
+    standby: Vec<crate::gateway::StandbyWant>,
+    /// The most memory all standby instances may reserve together, in MiB: the sum of N ×
+    /// `--container-memory-mb` over every `--standby` must fit.
+    #[arg(long, default_value_t = 2048)]
+    standby_memory_mb: i64,
+    /// Seconds a server removed from a workspace keeps running for it (0: off), so that adding
+    /// it again in that time is instant; its tools are withdrawn at once.
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    keep_warm: u64,
+}
+
+/// `--standby NAME[=N]`, N at least 1.
+fn parse_standby(value: &str) -> Result<crate::gateway::StandbyWant, String> {
+    let (server, count) = match value.split_once('=') {
+        Some((server, count)) => {
+            let count: usize = count
+                .parse()
+                .map_err(|_| format!("`{count}` is not a number of instances"))?;
+            (server, count)
+        }
+        None => (value, 1),
+    };
+    if server.is_empty() {
+        return Err("give a catalog server's name, as in `--standby echo=2`".to_string());
+    }
+    if count == 0 {
+        return Err("keep at least one instance, or leave the flag out".to_string());
+    }
+    Ok(crate::gateway::StandbyWant {
+        server: server.to_string(),
+        count,
+    })
 }
 
 /// `--search`: how servers are ranked for a query.
@@ -206,7 +243,37 @@ impl RunArgs {
             search: self.search.into(),
             call_log: self.call_log_target(),
             log_arguments: self.log_arguments,
+            standby: self.standby.clone(),
+            keep_warm: Duration::from_secs(self.keep_warm),
         }
+    }
+
+    /// Refuses `--standby` flags that cannot work with `catalog`: an unknown server, one that
+    /// needs secrets or config, one named twice, or more memory than `--standby-memory-mb`.
+    fn check_standby(&self, catalog: &crate::catalog::Catalog) -> Result<(), UsageError> {
+        let mut seen = std::collections::HashSet::new();
+        for want in &self.standby {
+            if !seen.insert(want.server.as_str()) {
+                return Err(UsageError(format!(
+                    "--standby {0}: `{0}` is named twice; give it once, as `--standby {0}=N`",
+                    want.server
+                )));
+            }
+            crate::gateway::check_standby(catalog, want).map_err(|refused| {
+                UsageError(format!("--standby {}: {refused}", want.server))
+            })?;
+        }
+        let instances: usize = self.standby.iter().map(|w| w.count).sum();
+        let needed = i64::try_from(instances)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(self.container_memory_mb);
+        if needed > self.standby_memory_mb {
+            return Err(UsageError(format!(
+                "--standby: {instances} standby instances of {} MiB each (--container-memory-mb) need {needed} MiB, more than --standby-memory-mb {}; keep fewer or raise the limit",
+                self.container_memory_mb, self.standby_memory_mb
+            )));
+        }
+        Ok(())
     }
 
     /// `--call-log`: the file, stderr, or nothing; the default file lives in the state dir.

@@ -36,6 +36,7 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
+    args.check_standby(&catalog)?;
     let secrets =
         Secrets::new(Some(home.secrets()), std::env::vars()).isolated(args.isolate_secrets);
     let gateway = Gateway::new(catalog, secrets, args.settings(), home)
@@ -44,6 +45,8 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
         let gateway = gateway.clone();
         async move { gateway.sweep_orphans().await }
     });
+    // In the background: the first `initialize` answer never waits for a standby instance.
+    crate::gateway::Standby::fill(&gateway);
     // Over HTTP, clients of 2026-07-28 send no `initialized`: warm the search beside serving
     // (over stdio the first session's `initialized` does, after its `initialize` answer).
     if http.is_some() {
@@ -70,6 +73,7 @@ pub(super) async fn run(args: RunArgs) -> anyhow::Result<()> {
         }
     };
     sweeper.abort();
+    gateway.standby.close(&gateway).await;
     gateway.remove_all_containers().await;
     // The call log's last records, before the process ends.
     gateway.calls.flush(std::time::Duration::from_secs(2));

@@ -27,6 +27,10 @@ pub struct Settings {
     pub call_log: crate::calllog::Target,
     /// Whether the call log keeps arguments and results, secrets redacted (`run --log-arguments`).
     pub log_arguments: bool,
+    /// Servers kept started on standby, gateway-wide (`run --standby NAME[=N]`).
+    pub standby: Vec<crate::gateway::StandbyWant>,
+    /// How long a removed server stays warm for its workspace (`run --keep-warm`); zero: off.
+    pub keep_warm: Duration,
 }
 
 impl Default for Settings {
@@ -41,6 +45,8 @@ impl Default for Settings {
             search: switchboard_index::Mode::Hybrid,
             call_log: crate::calllog::Target::Off,
             log_arguments: false,
+            standby: Vec::new(),
+            keep_warm: Duration::ZERO,
         }
     }
 }
@@ -56,6 +62,8 @@ pub struct Gateway {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Every tool call, prompt get and resource read: to the call log file and live viewers.
     pub calls: crate::calllog::CallLog,
+    /// Instances kept ready for `mcp-add` (`run --standby`), filled by `Standby::fill`.
+    pub standby: crate::gateway::Standby,
     /// Where servers run: Docker unless a test or embedder chose another.
     runtime: Arc<dyn Runtime>,
     meta_tools: std::sync::OnceLock<Vec<rmcp::model::Tool>>,
@@ -87,8 +95,9 @@ impl Gateway {
         home: Home,
         runtime: Arc<dyn Runtime>,
     ) -> Result<Arc<Gateway>, switchboard_index::Error> {
-        let catalog = IndexedCatalog::build_in(catalog, settings.search)?;
+        let catalog = IndexedCatalog::in_background(catalog, settings.search);
         let calls = crate::calllog::CallLog::new(&settings.call_log, settings.log_arguments);
+        let standby = crate::gateway::Standby::new(settings.standby.clone());
         Ok(Arc::new(Gateway {
             catalog,
             secrets,
@@ -96,6 +105,7 @@ impl Gateway {
             home,
             metrics: Arc::default(),
             calls,
+            standby,
             runtime,
             meta_tools: std::sync::OnceLock::new(),
             warming: std::sync::atomic::AtomicBool::new(false),
@@ -113,7 +123,7 @@ impl Gateway {
             return;
         }
         let gateway = Arc::clone(self);
-        tokio::task::spawn_blocking(move || gateway.catalog.index().warm());
+        tokio::task::spawn_blocking(move || gateway.catalog.warm());
     }
 
     /// The meta-tools' `tools/list` entries, built once (their text names the catalog).

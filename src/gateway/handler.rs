@@ -205,7 +205,8 @@ impl ServerHandler for Session {
         Ok(result)
     }
 
-    #[tracing::instrument(skip_all, fields(tool = %request.name, session = self.id))]
+    // At debug: an info span would be built and entered on every poll of every call.
+    #[tracing::instrument(level = "debug", skip_all, fields(tool = %request.name, session = self.id))]
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
@@ -234,9 +235,10 @@ impl ServerHandler for Session {
                     caller: &caller,
                     progress: request.meta.as_ref().and_then(|m| m.get_progress_token()),
                 };
-                return Ok(CallToolResponse::Complete(
-                    meta.call(&cx, request.arguments).await,
-                ));
+                // Boxed: a meta-tool's future (an add starts a server) is many kilobytes, and
+                // inline it would be part of, and copied with, every forwarded call's future.
+                let answer = Box::pin(meta.call(&cx, request.arguments)).await;
+                return Ok(CallToolResponse::Complete(answer));
             }
             let send = forwarder(&workspace, |workspace, params, caller| async move {
                 workspace.call_tool(params, Some(caller)).await
@@ -468,7 +470,9 @@ impl ServerHandler for Session {
 
     async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
         let workspace = self.workspace(&context.request_context().extensions)?;
-        notify::listen(&workspace, context).await
+        // Boxed, like the meta-tools: the handler's futures share one enum, sized by the
+        // largest, that rmcp spawns (and copies) for every request.
+        Box::pin(notify::listen(&workspace, context)).await
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {

@@ -94,7 +94,8 @@ where
     Fut: Future<Output = Result<R, CallError>> + Send + 'static,
 {
     if caller.is_stateless() {
-        return holds.forward(caller.clone(), params, send).await;
+        // Boxed, as the questions below: rare paths kept out of every call's future.
+        return Box::pin(holds.forward(caller.clone(), params, send)).await;
     }
     drive(caller, params, |params| send(params, caller.clone())).await
 }
@@ -122,7 +123,7 @@ where
             Ok(input) => input,
             Err(response) => return Ok(response),
         };
-        let responses = answer(caller, input.input_requests.unwrap_or_default())
+        let responses = Box::pin(answer(caller, input.input_requests.unwrap_or_default()))
             .await
             .map_err(Failure::Input)?;
         params.answered(responses, input.request_state);

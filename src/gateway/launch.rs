@@ -539,6 +539,7 @@ fn container_spec(
         user,
         disable_network: entry.disable_network,
         limits: settings.limits,
+        standby: false,
     })
 }
 

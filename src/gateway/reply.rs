@@ -42,6 +42,21 @@ pub(crate) fn bad_arguments(
     )
 }
 
+/// Marks an `mcp-add` result whose instance was not started for it: `from_standby` (taken
+/// from the gateway's standby pool) or `kept_warm` (kept running since this workspace removed
+/// it).
+pub(crate) fn instance_source(body: &mut Value, source: crate::gateway::workspace::AddSource) {
+    use crate::gateway::workspace::AddSource;
+    let key = match source {
+        AddSource::Started => return,
+        AddSource::Standby => "from_standby",
+        AddSource::KeptWarm => "kept_warm",
+    };
+    if let Some(body) = body.as_object_mut() {
+        body.insert(key.to_string(), Value::Bool(true));
+    }
+}
+
 /// An error chain on one line: `outer: inner: root`.
 pub fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();

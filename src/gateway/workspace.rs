@@ -5,7 +5,9 @@
 //! take a short synchronous lock and never wait for a container. Forwarding is in
 //! `workspace/forward.rs`, what servers send back in `workspace/relay.rs`, restarts and idle
 //! stops in `workspace/lifecycle.rs`, the servers a workspace starts with in
-//! `workspace/preload.rs`.
+//! `workspace/preload.rs`. An add takes a server this workspace removed moments ago and kept
+//! warm (`run --keep-warm`), else an instance from the gateway's standby pool
+//! (`gateway/standby.rs`), else starts one.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock, Weak};
@@ -25,13 +27,14 @@ use crate::upstream::{Offer, Upstream};
 
 mod forward;
 mod lifecycle;
+mod parked;
 mod preload;
 mod relay;
 #[cfg(test)]
 mod tests;
 mod types;
 
-pub(crate) use types::{AddError, AddOutcome, AddedTool, CallError};
+pub(crate) use types::{AddError, AddOutcome, AddSource, AddedTool, CallError};
 pub use types::{Change, ConfigChange, ConfigError, PreloadFailure, ServerStatus};
 
 /// One client identity's servers and what they offer.
@@ -75,6 +78,8 @@ struct State {
     subscriptions: HashMap<String, HashSet<u64>>,
     /// The log level each session asked for (`logging/setLevel`).
     log_levels: HashMap<u64, crate::gateway::logging::Level>,
+    /// Servers removed moments ago, still running for a quick add again (`--keep-warm`).
+    parked: HashMap<ServerName, parked::Parked>,
 }
 
 #[derive(Debug)]
@@ -166,6 +171,7 @@ impl Workspace {
                 preload_failures: Vec::new(),
                 subscriptions: HashMap::new(),
                 log_levels: HashMap::new(),
+                parked: HashMap::new(),
             }),
             changes: broadcast::channel(64).0,
             holds: Arc::default(),
@@ -392,13 +398,15 @@ impl Workspace {
             .collect()
     }
 
-    /// Servers of this workspace running in a live container (for the live-containers gauge).
+    /// Servers of this workspace running in a live container (for the live-containers gauge),
+    /// those kept warm after a remove included.
     pub fn live(&self) -> usize {
         let state = self.read();
         state
             .servers
             .values()
             .filter_map(|a| a.upstream.as_ref())
+            .chain(state.parked.values().map(|p| &p.upstream))
             .filter(|u| u.container().is_some() && !u.is_closed())
             .count()
     }
@@ -432,6 +440,7 @@ impl Workspace {
                 resources: offer.resources.len(),
                 templates: offer.templates.len(),
                 newly_added: false,
+                source: AddSource::Started,
             });
         }
         let Some(entry) = self.gateway.catalog.catalog().get(name) else {
@@ -441,21 +450,35 @@ impl Workspace {
             });
         };
         let spec = self.spec_for(entry)?;
-        let upstream = self.start(&entry.name, &spec, steps).await?;
-        let offer = upstream.offer().clone();
+        let (upstream, offer, source, standby) =
+            if let Some(parked) = self.unpark(&entry.name, &spec).await {
+                (parked.upstream, parked.offer, AddSource::KeptWarm, None)
+            } else if let Some(taken) = self.from_standby(&entry.name, &spec) {
+                let offer = taken.upstream.offer().clone();
+                (taken.upstream, offer, AddSource::Standby, Some(taken.relay))
+            } else {
+                let upstream = self.start(&entry.name, &spec, steps).await?;
+                let offer = upstream.offer().clone();
+                (upstream, offer, AddSource::Started, None)
+            };
         let tools = {
             let mut state = self.write();
             let tools = state.routes.register(&entry.name, &offer);
             state.servers.insert(
                 entry.name.clone(),
                 Added {
-                    upstream: Some(upstream),
+                    upstream: Some(upstream.clone()),
                     spec,
                     offer: offer.clone(),
                 },
             );
             tools
         };
+        // Bound once its routes are in, so a change it announces from now on finds them.
+        if let Some(standby) = standby {
+            relay::adopt(self.me.clone(), &entry.name, &upstream, &standby);
+            self.pass_log_level(&upstream).await;
+        }
         let tools: Vec<AddedTool> = tools
             .into_iter()
             .map(|routed| AddedTool {
@@ -465,7 +488,7 @@ impl Workspace {
                 tool: routed.item,
             })
             .collect();
-        tracing::info!(server = name, workspace = %self.id, tools = tools.len(), prompts = offer.prompts.len(), resources = offer.resources.len(), "server added");
+        tracing::info!(server = name, workspace = %self.id, tools = tools.len(), prompts = offer.prompts.len(), resources = offer.resources.len(), ?source, "server added");
         self.gateway.metrics.added(started.elapsed());
         self.announce_lists(Kinds::of(&offer), origin);
         Ok(AddOutcome {
@@ -474,7 +497,24 @@ impl Workspace {
             resources: offer.resources.len(),
             templates: offer.templates.len(),
             newly_added: true,
+            source,
         })
+    }
+
+    /// A standby instance of `server`, if the workspace has no config for it and would start
+    /// it exactly as the standby was started (its workspace aside).
+    fn from_standby(
+        &self,
+        server: &ServerName,
+        spec: &LaunchSpec,
+    ) -> Option<crate::gateway::standby::Taken> {
+        let LaunchSpec::Container(wanted) = spec else {
+            return None;
+        };
+        if !self.config(server.as_str()).is_empty() {
+            return None;
+        }
+        self.gateway.standby.take(&self.gateway, server.as_str(), wanted)
     }
 
     /// How to start `entry` with its saved config, re-read so command-line changes apply.
@@ -538,8 +578,10 @@ impl Workspace {
             let kinds = state.routes.unregister(&server);
             (added, tools, kinds)
         };
-        if let Some(upstream) = &added.upstream {
-            self.shutdown_upstream(upstream).await;
+        if let Some(upstream) = added.upstream.clone() {
+            if !self.park(&server, upstream.clone(), added.spec, added.offer) {
+                self.shutdown_upstream(&upstream).await;
+            }
         }
         tracing::info!(server = name, workspace = %self.id, "server removed");
         self.announce_lists(kinds, origin);

@@ -13,6 +13,8 @@ pub(crate) const SERVER_LABEL: &str = "io.switchboard.server";
 pub(crate) const WORKSPACE_LABEL: &str = "io.switchboard.workspace";
 /// Label naming the gateway process that owns a container.
 pub(crate) const GATEWAY_LABEL: &str = "io.switchboard.gateway";
+/// Label on a standby instance (`run --standby`), started before any workspace asked for it.
+pub(crate) const STANDBY_LABEL: &str = "io.switchboard.standby";
 
 /// One server container to start.
 #[derive(Debug, Clone)]
@@ -31,6 +33,9 @@ pub struct ContainerSpec {
     /// `--network none` when true.
     pub disable_network: bool,
     pub limits: Limits,
+    /// A standby instance (`run --standby`): labelled so, its `workspace` a placeholder until
+    /// a workspace takes it.
+    pub standby: bool,
 }
 
 /// One mount of a server instance.
@@ -132,10 +137,14 @@ impl Default for Limits {
 
 /// The labels that mark a container as ours, and whose it is.
 pub fn labels(spec: &ContainerSpec, gateway: &GatewayId) -> HashMap<String, String> {
-    HashMap::from([
+    let mut labels = HashMap::from([
         (MANAGED_LABEL.to_string(), "true".to_string()),
         (SERVER_LABEL.to_string(), spec.server.clone()),
         (WORKSPACE_LABEL.to_string(), spec.workspace.clone()),
         (GATEWAY_LABEL.to_string(), gateway.to_string()),
-    ])
+    ]);
+    if spec.standby {
+        labels.insert(STANDBY_LABEL.to_string(), "true".to_string());
+    }
+    labels
 }

@@ -74,7 +74,7 @@ impl<R> Sniffer<R> {
 
     fn scan(&mut self, bytes: &[u8]) {
         let mut rest = bytes;
-        while let Some(end) = rest.iter().position(|b| *b == b'\n') {
+        while let Some(end) = memchr::memchr(b'\n', rest) {
             if self.partial.is_empty() {
                 self.line(&rest[..end]);
             } else {
@@ -93,7 +93,7 @@ impl<R> Sniffer<R> {
     }
 
     fn line(&self, line: &[u8]) {
-        if !contains(line, b"notifications/progress") {
+        if memchr::memmem::find(line, b"notifications/progress").is_none() {
             return;
         }
         #[derive(serde::Deserialize)]
@@ -115,21 +115,17 @@ impl<R> Sniffer<R> {
     }
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
 impl<R: AsyncRead + Unpin> AsyncRead for Sniffer<R> {
     fn poll_read(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
         let before = buf.filled().len();
-        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = &polled {
-            let fresh = buf.filled()[before..].to_vec();
-            self.scan(&fresh);
+            this.scan(&buf.filled()[before..]);
         }
         polled
     }

@@ -557,5 +557,6 @@ pub(crate) fn echo_spec(image: String) -> switchboard::runtime::ContainerSpec {
         user: None,
         disable_network: true,
         limits: switchboard::runtime::Limits::default(),
+        standby: false,
     }
 }

@@ -9,7 +9,7 @@ use super::wordpiece::WordPiece;
 
 /// `static-256.bin`: `SBSE`, format version, vocabulary size, dimensions (u32 LE each), then
 /// one f32 LE scale per row, then the int8 rows.
-const ARTIFACT: &[u8] = include_bytes!("../../model/static-256.bin");
+pub(super) static ARTIFACT: &[u8] = include_bytes!("../../model/static-256.bin");
 const VOCABULARY: &str = include_str!("../../model/vocab.txt");
 const MAGIC: &[u8; 4] = b"SBSE";
 const HEADER: usize = 16;

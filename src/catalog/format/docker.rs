@@ -10,7 +10,13 @@ pub(crate) fn parse(origin: &str, text: &str) -> Result<Vec<CatalogEntry>, Error
             origin: origin.to_string(),
             source,
         })?;
-    let Some(registry) = document.get("registry").and_then(|r| r.as_mapping()) else {
+    // Taken apart by value: each entry's tree is deserialized once, never copied.
+    let registry = match document.untag() {
+        serde_yaml_ng::Value::Mapping(mut document) => document.remove("registry"),
+        _ => None,
+    };
+    let Some(serde_yaml_ng::Value::Mapping(registry)) = registry.map(serde_yaml_ng::Value::untag)
+    else {
         return Err(Error::NoRegistry {
             origin: origin.to_string(),
         });
@@ -28,7 +34,7 @@ pub(crate) fn parse(origin: &str, text: &str) -> Result<Vec<CatalogEntry>, Error
                 "server names must be strings".into(),
             ));
         };
-        let mut entry: CatalogEntry = serde_yaml_ng::from_value(value.clone())
+        let mut entry: CatalogEntry = serde_yaml_ng::from_value(value)
             .map_err(|e| entry_error(name.to_string(), e.to_string()))?;
         entry.name = ServerName::new(name);
         check_entry(&entry).map_err(|reason| entry_error(name.to_string(), reason))?;

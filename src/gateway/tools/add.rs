@@ -78,7 +78,7 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
             message.push_str(&extras(&outcome));
             let (timings, took) = reply::start_timings(&steps, total);
             message.push_str(&took.unwrap_or_default());
-            reply::success(json!({
+            let mut body = json!({
                 "server": input.name,
                 "status": "added",
                 "message": message,
@@ -88,7 +88,9 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
                 "resources": outcome.resources,
                 "resource_templates": outcome.templates,
                 "timings_ms": timings,
-            }))
+            });
+            reply::instance_source(&mut body, outcome.source);
+            reply::success(body)
         }
         Ok(outcome) => reply::success(json!({
             "server": input.name,

@@ -279,8 +279,10 @@ impl Workspace {
         };
         let upstream = match upstream {
             Some(upstream) if !upstream.is_closed() => upstream,
+            // Boxed, as is `forget` below: starting a server is a future many kilobytes
+            // big, which inline would be copied with every forwarded call's future.
             stale => {
-                let upstream = self.restart(server, stale).await?;
+                let upstream = Box::pin(self.restart(server, stale)).await?;
                 in_flight = Some(upstream.begin());
                 upstream
             }
@@ -288,7 +290,7 @@ impl Workspace {
         let _in_flight = in_flight;
         match work(upstream.clone()).await {
             Err(error @ upstream::Error::Closed { .. }) => {
-                self.forget(server, &upstream).await;
+                Box::pin(self.forget(server, &upstream)).await;
                 Err(CallError::Upstream(error))
             }
             other => other.map_err(CallError::Upstream),

@@ -171,7 +171,8 @@ impl Workspace {
         }
     }
 
-    /// Stops every server of the workspace; used at shutdown.
+    /// Stops every server of the workspace, those kept warm after a remove included; used at
+    /// shutdown.
     pub async fn shutdown(&self) {
         let _op = self.ops.lock().await;
         self.closed
@@ -187,6 +188,8 @@ impl Workspace {
             }
             servers.into_values().filter_map(|a| a.upstream).collect()
         };
+        let upstreams: Vec<Arc<Upstream>> =
+            upstreams.into_iter().chain(self.take_parked()).collect();
         futures::future::join_all(upstreams.iter().map(|u| self.shutdown_upstream(u))).await;
     }
 }

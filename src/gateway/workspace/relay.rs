@@ -1,6 +1,7 @@
 //! What an added server sends back that concerns the whole workspace: a changed list (the
 //! server is asked again and its routes replaced), updates of resources sessions subscribed
-//! to, and log lines (passed to every session, which keeps what its level lets through).
+//! to, and log lines (passed to every session, which keeps what its level lets through). A
+//! standby instance is adopted here when a workspace takes it.
 #![allow(
     deprecated,
     reason = "sampling, roots and logging are deprecated by SEP-2577 but 2025-era servers and clients use them"
@@ -108,6 +109,21 @@ pub(super) fn follow(
             workspace.refresh_offer(&server, &upstream, named).await;
         }
     });
+}
+
+/// Points a standby instance's relay at this workspace and follows its changes like those of
+/// a server it started; a change the instance announced while it waited is re-listed now.
+pub(super) fn adopt(
+    workspace: Weak<Workspace>,
+    server: &ServerName,
+    upstream: &Arc<Upstream>,
+    standby: &crate::gateway::standby::Rebind,
+) {
+    let (relay, changes) = ServerRelay::open(workspace.clone(), server.clone());
+    follow(workspace, server.clone(), upstream, changes);
+    for missed in standby.bind(relay.clone()) {
+        relay.changed(missed);
+    }
 }
 
 impl Workspace {

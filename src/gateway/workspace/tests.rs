@@ -98,13 +98,19 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
+    fixture_with(|_| {})
+}
+
+/// A fixture whose gateway settings `tune` changes first.
+fn fixture_with(tune: impl FnOnce(&mut Settings)) -> Fixture {
     let home = tempfile::tempdir().unwrap();
     let runtime = fixtures();
-    let settings = Settings {
+    let mut settings = Settings {
         start_timeout: Duration::from_secs(5),
         search: switchboard_index::Mode::Lexical,
         ..Settings::default()
     };
+    tune(&mut settings);
     let gateway = Gateway::with_runtime(
         Catalog::parse("in-process.yaml", CATALOG).unwrap(),
         Secrets::new(None, []),
@@ -291,4 +297,219 @@ async fn shutdown_stops_every_server() {
         f.workspace.add("echo", 0).await.is_err(),
         "a closed workspace adds nothing"
     );
+}
+
+/// A fixture keeping `count` standby instances of each of `servers`, its pool being filled.
+fn standby_fixture(servers: &[(&str, usize)]) -> Fixture {
+    let f = fixture_with(|settings| {
+        settings.standby = servers
+            .iter()
+            .map(|(server, count)| crate::gateway::StandbyWant {
+                server: (*server).to_string(),
+                count: *count,
+            })
+            .collect();
+    });
+    crate::gateway::Standby::fill(f.workspace.gateway());
+    f
+}
+
+/// Polls `check` every few milliseconds until it holds, for at most five seconds.
+async fn eventually(what: &str, check: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !check() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Waits until `server`'s pool holds `count` instances; returns their ids.
+async fn ready(f: &Fixture, server: &str, count: usize) -> Vec<String> {
+    let pool = &f.workspace.gateway().standby;
+    eventually(&format!("{count} standby {server}"), || {
+        pool.ready(server).len() == count
+    })
+    .await;
+    pool.ready(server)
+}
+
+fn container(workspace: &Workspace, server: &str) -> Option<String> {
+    workspace
+        .status()
+        .into_iter()
+        .find(|s| s.name == server)
+        .and_then(|s| s.container)
+}
+
+#[tokio::test]
+async fn an_add_takes_a_standby_instance_and_a_replacement_starts() {
+    let f = standby_fixture(&[("echo", 1)]);
+    let standby = ready(&f, "echo", 1).await;
+    assert_eq!(f.runtime.started(), 1);
+
+    let added = f.workspace.add("echo", 0).await.unwrap();
+    assert_eq!(added.source, crate::gateway::workspace::AddSource::Standby);
+    assert!(added.tools.iter().any(|t| t.exposed.as_str() == "echo"));
+    assert_eq!(container(&f.workspace, "echo"), Some(standby[0].clone()));
+    assert_eq!(
+        text(&call(&f.workspace, "echo", json!({"text": "warm"})).await),
+        "warm"
+    );
+
+    let replacement = ready(&f, "echo", 1).await;
+    assert_ne!(replacement, standby, "a new instance waits in the pool");
+    assert_eq!(f.runtime.started(), 2, "the add started none; the filler one");
+    let metrics = f.workspace.gateway().metrics.render(0, 0);
+    assert!(
+        metrics.contains("switchboard_standby_instances{server=\"echo\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("switchboard_standby_handouts_total{server=\"echo\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn two_workspaces_never_share_a_standby_instance() {
+    let f = standby_fixture(&[("echo", 1)]);
+    ready(&f, "echo", 1).await;
+    let other = Workspace::new("other", f.workspace.gateway().clone());
+    f.workspace.add("echo", 0).await.unwrap();
+    ready(&f, "echo", 1).await;
+    let added = other.add("echo", 0).await.unwrap();
+    assert_eq!(added.source, crate::gateway::workspace::AddSource::Standby);
+    let (a, b) = (container(&f.workspace, "echo"), container(&other, "echo"));
+    assert!(a.is_some() && b.is_some() && a != b, "{a:?} {b:?}");
+}
+
+#[tokio::test]
+async fn a_workspace_with_config_for_the_server_starts_its_own() {
+    let f = standby_fixture(&[("configured", 1)]);
+    let standby = ready(&f, "configured", 1).await;
+    let entry = f
+        .workspace
+        .gateway()
+        .catalog
+        .catalog()
+        .get("configured")
+        .unwrap()
+        .clone();
+    f.workspace
+        .update_config(
+            &entry,
+            json!({"mode": "mine"}).as_object().cloned().unwrap(),
+            ConfigChange::Merge,
+        )
+        .await
+        .unwrap();
+    let added = f.workspace.add("configured", 0).await.unwrap();
+    assert_eq!(added.source, crate::gateway::workspace::AddSource::Started);
+    let env = call(&f.workspace, "info", json!({})).await.structured_content.unwrap()["env"].clone();
+    assert_eq!(env["FIXTURE_MODE"], "mine");
+    assert_eq!(f.workspace.gateway().standby.ready("configured"), standby);
+
+    // Without config, the next workspace takes the standby one.
+    let plain = Workspace::new("plain", f.workspace.gateway().clone());
+    let added = plain.add("configured", 0).await.unwrap();
+    assert_eq!(added.source, crate::gateway::workspace::AddSource::Standby);
+    assert_eq!(container(&plain, "configured"), Some(standby[0].clone()));
+}
+
+#[tokio::test]
+async fn a_standby_instance_that_died_is_never_handed_out_and_is_replaced() {
+    use crate::runtime::Runtime as _;
+    let f = standby_fixture(&[("echo", 1)]);
+    let dead = ready(&f, "echo", 1).await.remove(0);
+    f.runtime.stop(&dead).await;
+    let pool = &f.workspace.gateway().standby;
+    eventually("a replacement for the dead instance", || {
+        let ready = pool.ready("echo");
+        ready.len() == 1 && ready[0] != dead
+    })
+    .await;
+    let added = f.workspace.add("echo", 0).await.unwrap();
+    assert_eq!(added.source, crate::gateway::workspace::AddSource::Standby);
+    assert_ne!(container(&f.workspace, "echo"), Some(dead));
+    assert_eq!(
+        text(&call(&f.workspace, "echo", json!({"text": "alive"})).await),
+        "alive"
+    );
+}
+
+#[tokio::test]
+async fn a_server_kept_warm_comes_back_at_once_and_is_not_listed_meanwhile() {
+    let f = fixture_with(|s| s.keep_warm = Duration::from_secs(30));
+    f.workspace.add("echo", 0).await.unwrap();
+    let first = container(&f.workspace, "echo");
+    f.workspace.remove("echo", 0).await.unwrap();
+    assert!(f.workspace.tools().is_empty(), "parked tools are not listed");
+    assert_eq!(f.runtime.running().len(), 1, "kept running");
+
+    let again = f.workspace.add("echo", 0).await.unwrap();
+    assert_eq!(again.source, crate::gateway::workspace::AddSource::KeptWarm);
+    assert!(again.newly_added);
+    assert_eq!(container(&f.workspace, "echo"), first);
+    assert_eq!(f.runtime.started(), 1);
+    assert_eq!(
+        text(&call(&f.workspace, "echo", json!({"text": "back"})).await),
+        "back"
+    );
+
+    // Shutdown stops a parked one too.
+    f.workspace.remove("echo", 0).await.unwrap();
+    f.workspace.shutdown().await;
+    assert!(f.runtime.running().is_empty(), "{:?}", f.runtime.running());
+}
+
+#[tokio::test]
+async fn a_server_kept_warm_is_stopped_when_the_time_is_up() {
+    let f = fixture_with(|s| s.keep_warm = Duration::from_millis(100));
+    f.workspace.add("echo", 0).await.unwrap();
+    f.workspace.remove("echo", 0).await.unwrap();
+    assert_eq!(f.runtime.running().len(), 1);
+    let runtime = f.runtime.clone();
+    eventually("the parked server to stop", || runtime.running().is_empty()).await;
+    let again = f.workspace.add("echo", 0).await.unwrap();
+    assert_eq!(again.source, crate::gateway::workspace::AddSource::Started);
+    assert_eq!(f.runtime.started(), 2);
+}
+
+#[tokio::test]
+async fn a_config_change_while_kept_warm_starts_a_new_instance() {
+    let f = fixture_with(|s| s.keep_warm = Duration::from_secs(30));
+    let entry = f
+        .workspace
+        .gateway()
+        .catalog
+        .catalog()
+        .get("configured")
+        .unwrap()
+        .clone();
+    f.workspace.add("configured", 0).await.unwrap();
+    f.workspace.remove("configured", 0).await.unwrap();
+    f.workspace
+        .update_config(
+            &entry,
+            json!({"mode": "new"}).as_object().cloned().unwrap(),
+            ConfigChange::Merge,
+        )
+        .await
+        .unwrap();
+    let again = f.workspace.add("configured", 0).await.unwrap();
+    assert_eq!(again.source, crate::gateway::workspace::AddSource::Started);
+    assert_eq!(f.runtime.running().len(), 1, "the parked one was stopped");
+}
+
+#[tokio::test]
+async fn shutdown_with_standby_pools_leaves_nothing_running() {
+    let f = standby_fixture(&[("echo", 2), ("collide", 1)]);
+    ready(&f, "echo", 2).await;
+    ready(&f, "collide", 1).await;
+    f.workspace.add("echo", 0).await.unwrap();
+    f.workspace.shutdown().await;
+    let gateway = f.workspace.gateway();
+    gateway.standby.close(gateway).await;
+    assert!(f.runtime.running().is_empty(), "{:?}", f.runtime.running());
+    assert!(gateway.standby.ready("echo").is_empty());
 }

@@ -63,6 +63,19 @@ pub struct AddOutcome {
     pub templates: usize,
     /// False when the server was already added and nothing changed.
     pub newly_added: bool,
+    /// Where its instance came from.
+    pub source: AddSource,
+}
+
+/// Where an added server's instance came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddSource {
+    /// Started for this add (or already running: see `newly_added`).
+    Started,
+    /// Taken from the gateway's standby pool (`run --standby`).
+    Standby,
+    /// Kept warm since this workspace removed it (`run --keep-warm`).
+    KeptWarm,
 }
 
 /// Why `mcp-add` failed; nothing was registered and no container is left.

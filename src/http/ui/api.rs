@@ -31,7 +31,7 @@ pub(crate) async fn me(
         "name": viewer.name,
         "kind": if viewer.admin { "admin" } else { "workspace" },
         "workspaces": viewer.visible(&state.app),
-        "catalog": { "servers": gateway.catalog.catalog().len(), "search": gateway.catalog.index().mode().as_str() },
+        "catalog": { "servers": gateway.catalog.catalog().len(), "search": gateway.catalog.mode().as_str() },
     }))
 }
 
@@ -134,7 +134,10 @@ pub(crate) async fn search(
     let text = query.q.clone();
     // The first hybrid query may embed the catalog: off the async threads.
     let searched = tokio::task::spawn_blocking(move || {
-        let hits = gateway.catalog.index().search_explained(&text, limit);
+        let hits = gateway
+            .catalog
+            .index()
+            .and_then(|index| index.search_explained(&text, limit));
         (gateway, hits)
     })
     .await;
@@ -150,7 +153,7 @@ pub(crate) async fn search(
         .collect();
     Ok(Json(json!({
         "query": query.q,
-        "mode": gateway.catalog.index().mode().as_str(),
+        "mode": gateway.catalog.mode().as_str(),
         "results": results,
     })))
 }
