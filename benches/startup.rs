@@ -132,10 +132,9 @@ fn in_process(docker: &Path) -> (f64, f64) {
     let text = std::fs::read_to_string(docker).expect("read the catalog");
     for _ in 0..RUNS {
         let started = Instant::now();
-        let catalog = switchboard::catalog::load(&[switchboard::catalog::Source::File(
-            docker.to_path_buf(),
-        )])
-        .expect("the catalog loads");
+        let catalog =
+            switchboard::catalog::load(&[switchboard::catalog::Source::File(docker.to_path_buf())])
+                .expect("the catalog loads");
         load.push(ms(started.elapsed()));
         assert!(catalog.len() > 300);
         let started = Instant::now();

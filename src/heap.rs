@@ -77,13 +77,8 @@ pub(crate) fn release_file_pages(bytes: &'static [u8]) {
         // read-only, file-backed data, which nothing ever writes: MADV_DONTNEED only drops the
         // page-table entries, and the next read maps the same bytes back from the file, so no
         // reference into the range ever sees different contents.
-        let outcome = unsafe {
-            libc::madvise(
-                start as *mut libc::c_void,
-                end - start,
-                libc::MADV_DONTNEED,
-            )
-        };
+        let outcome =
+            unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
         if outcome != 0 {
             tracing::debug!(
                 error = %std::io::Error::last_os_error(),

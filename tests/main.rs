@@ -43,3 +43,5 @@ mod call_log;
 mod progress;
 // The web view at /ui in headless Chromium (playwright-core).
 mod ui;
+// `run --standby`: pooled instances handed out once, replaced, labelled and swept; refusals.
+mod standby;

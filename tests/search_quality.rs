@@ -37,7 +37,14 @@ fn report(queries: &Path, mode: Mode) -> Report {
     let indexed = indexed();
     let text = std::fs::read_to_string(queries).expect("queries file");
     let judgements = switchboard_index::parse_judgements(&text).unwrap();
-    switchboard_index::evaluate_in(indexed.index().unwrap(), indexed.names(), &judgements, 5, mode).unwrap()
+    switchboard_index::evaluate_in(
+        indexed.index().unwrap(),
+        indexed.names(),
+        &judgements,
+        5,
+        mode,
+    )
+    .unwrap()
 }
 
 fn misses(report: &Report) -> String {

@@ -1,5 +1,7 @@
 //! A catalog with its search index: built once per catalog load, queried by `mcp-find`,
-//! `switchboard catalog search` and `catalog eval` alike.
+//! `switchboard catalog search` and `catalog eval` alike. A gateway builds it on a thread of
+//! its own after start-up, so its first `initialize` answer never waits for it (tantivy and the
+//! ranker's analysis took 25 of the 63 ms to that answer with a 328-server catalog).
 
 use std::sync::{Arc, OnceLock};
 
@@ -95,7 +97,8 @@ impl IndexedCatalog {
         shared
             .index
             .get_or_init(|| {
-                let documents: Vec<Document> = shared.catalog.entries().map(index_document).collect();
+                let documents: Vec<Document> =
+                    shared.catalog.entries().map(index_document).collect();
                 Ok(SearchIndex::build(&documents)?.with_mode(shared.mode))
             })
             .as_ref()
@@ -241,7 +244,11 @@ mod tests {
             // A fresh build each time, queried at once: the build thread is still running,
             // or has not started yet (then this query builds the index itself).
             let building = IndexedCatalog::in_background(catalog.clone(), Mode::Lexical);
-            assert_eq!(building.catalog().len(), catalog.len(), "the catalog is there at once");
+            assert_eq!(
+                building.catalog().len(),
+                catalog.len(),
+                "the catalog is there at once"
+            );
             assert_eq!(ranked(&building, query), ranked(&built, query), "{query}");
             assert!(building.is_ready());
             // And once it is done, the same again.

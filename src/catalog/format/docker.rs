@@ -5,17 +5,16 @@ use crate::catalog::{CatalogEntry, Error, ServerKind, ServerName};
 
 /// The entries of one Docker catalog document, in file order; `origin` names it in errors.
 pub(crate) fn parse(origin: &str, text: &str) -> Result<Vec<CatalogEntry>, Error> {
-    let document: serde_yaml_ng::Value =
+    let mut document: serde_yaml_ng::Value =
         serde_yaml_ng::from_str(text).map_err(|source| Error::Syntax {
             origin: origin.to_string(),
             source,
         })?;
-    // Taken apart by value: each entry's tree is deserialized once, never copied.
-    let registry = match document.untag() {
-        serde_yaml_ng::Value::Mapping(mut document) => document.remove("registry"),
-        _ => None,
-    };
-    let Some(serde_yaml_ng::Value::Mapping(registry)) = registry.map(serde_yaml_ng::Value::untag)
+    // Taken out of the document: each entry's tree is deserialized once, never copied.
+    let Some(registry) = document
+        .get_mut("registry")
+        .and_then(|r| r.as_mapping_mut())
+        .map(std::mem::take)
     else {
         return Err(Error::NoRegistry {
             origin: origin.to_string(),
