@@ -79,15 +79,28 @@ async fn standby_of(pid: u32) -> Vec<String> {
     ids
 }
 
-/// Polls until the gateway has exactly `count` standby containers other than `besides`;
-/// returns them.
-async fn wait_standby(pid: u32, count: usize, besides: &[String]) -> Vec<String> {
-    eventually(&format!("{count} standby containers"), || async {
-        let now = standby_of(pid).await;
-        now.len() == count && now.iter().all(|id| !besides.contains(id))
+/// Polls until the gateway has a standby container not in `known` (a handed-out instance
+/// keeps its label) and the pool counts it ready; returns its id.
+async fn wait_new_standby(gw: &HttpGateway, known: &[String]) -> String {
+    let pid = gw.pid().unwrap();
+    eventually("a new standby container", || async {
+        standby_of(pid).await.iter().any(|id| !known.contains(id))
     })
     .await;
-    standby_of(pid).await
+    // The container exists before it answered `initialize`; the gauge counts ready ones.
+    eventually("the standby instance is ready", || async {
+        gw.metrics()
+            .await
+            .contains("switchboard_standby_instances{server=\"echo\"} 1")
+    })
+    .await;
+    let fresh: Vec<String> = standby_of(pid)
+        .await
+        .into_iter()
+        .filter(|id| !known.contains(id))
+        .collect();
+    assert_eq!(fresh.len(), 1, "one replacement at a time: {fresh:?}");
+    fresh[0].clone()
 }
 
 async fn call_tool(client: &Client, name: &str, arguments: Value) -> CallToolResult {
@@ -100,7 +113,10 @@ async fn call_tool(client: &Client, name: &str, arguments: Value) -> CallToolRes
 /// The container the workspace's echo runs in: Docker sets HOSTNAME to the short id.
 async fn hostname(client: &Client) -> String {
     let env = info(&call_tool(client, "info", json!({})).await)["env"].clone();
-    env["HOSTNAME"].as_str().expect("HOSTNAME is set").to_string()
+    env["HOSTNAME"]
+        .as_str()
+        .expect("HOSTNAME is set")
+        .to_string()
 }
 
 fn short(id: &str) -> &str {
@@ -117,14 +133,7 @@ async fn adds_take_standby_instances_never_shared_and_replaced() {
         .start()
         .await;
     let pid = gw.pid().unwrap();
-    let first = wait_standby(pid, 1, &[]).await;
-    assert!(
-        gw.metrics()
-            .await
-            .contains("switchboard_standby_instances{server=\"echo\"} 1"),
-        "{}",
-        gw.metrics().await
-    );
+    let first = wait_new_standby(&gw, &[]).await;
 
     // Workspace A takes the standby instance, and hears list_changed.
     let (alice, changes) = gw.counting_client(&gw.tokens[0]).await;
@@ -141,10 +150,10 @@ async fn adds_take_standby_instances_never_shared_and_replaced() {
     })
     .await;
     let alice_host = hostname(&alice).await;
-    assert_eq!(alice_host, short(&first[0]), "alice got the standby container");
+    assert_eq!(alice_host, short(&first), "alice got the standby container");
 
     // A replacement appears; workspace B takes it: another container, another environment.
-    let second = wait_standby(pid, 1, &first).await;
+    let second = wait_new_standby(&gw, std::slice::from_ref(&first)).await;
     let bob = gw.client(&gw.tokens[1]).await;
     let added = call_tool(&bob, "mcp-add", json!({"name": "echo"})).await;
     assert_eq!(
@@ -154,7 +163,7 @@ async fn adds_take_standby_instances_never_shared_and_replaced() {
         text(&added)
     );
     let bob_host = hostname(&bob).await;
-    assert_eq!(bob_host, short(&second[0]));
+    assert_eq!(bob_host, short(&second));
     assert_ne!(alice_host, bob_host);
     assert!(
         gw.metrics()
@@ -165,7 +174,7 @@ async fn adds_take_standby_instances_never_shared_and_replaced() {
     );
 
     // Workspace C has config for echo: its add starts its own container.
-    let third = wait_standby(pid, 1, &second).await;
+    let third = wait_new_standby(&gw, &[first.clone(), second.clone()]).await;
     let carol = gw.client(&gw.tokens[2]).await;
     let set = call_tool(
         &carol,
@@ -183,8 +192,20 @@ async fn adds_take_standby_instances_never_shared_and_replaced() {
     );
     let env = info(&call_tool(&carol, "info", json!({})).await)["env"].clone();
     assert_eq!(env["FIXTURE_MODE"], "mine");
-    assert_ne!(env["HOSTNAME"].as_str(), Some(short(&third[0])));
-    assert_eq!(standby_of(pid).await, third, "the standby instance still waits");
+    assert_ne!(env["HOSTNAME"].as_str(), Some(short(&third)));
+    let mut labelled = vec![first, second, third];
+    labelled.sort();
+    assert_eq!(
+        standby_of(pid).await,
+        labelled,
+        "carol's container is no standby one"
+    );
+    assert!(
+        gw.metrics()
+            .await
+            .contains("switchboard_standby_instances{server=\"echo\"} 1"),
+        "the standby instance still waits"
+    );
 
     // SIGTERM: nothing of this gateway is left, standby containers included.
     let status = std::process::Command::new("kill")
@@ -209,7 +230,10 @@ async fn standby_containers_of_a_killed_gateway_are_swept_by_the_next() {
         .start()
         .await;
     let pid = killed.pid().unwrap();
-    wait_standby(pid, 2, &[]).await;
+    eventually("two standby containers", || async {
+        standby_of(pid).await.len() == 2
+    })
+    .await;
     let status = std::process::Command::new("kill")
         .args(["-KILL", &pid.to_string()])
         .status()
@@ -221,9 +245,10 @@ async fn standby_containers_of_a_killed_gateway_are_swept_by_the_next() {
         .tokens(&["alice"])
         .start()
         .await;
-    eventually("the killed gateway's standby containers are gone", || async {
-        containers_of(pid).await.is_empty()
-    })
+    eventually(
+        "the killed gateway's standby containers are gone",
+        || async { containers_of(pid).await.is_empty() },
+    )
     .await;
     drop(next);
     drop(killed);
@@ -241,7 +266,10 @@ fn refused(catalog: &Path, args: &[&str]) -> (Option<i32>, String) {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[tokio::test]
@@ -250,7 +278,10 @@ async fn standby_flags_that_cannot_work_are_refused_at_start() {
     let catalog = catalog(dir.path());
     let (code, stderr) = refused(&catalog, &["--standby", "needs-secret"]);
     assert_eq!(code, Some(64), "{stderr}");
-    assert!(stderr.contains("needs-secret") && stderr.contains("secret"), "{stderr}");
+    assert!(
+        stderr.contains("needs-secret") && stderr.contains("secret"),
+        "{stderr}"
+    );
 
     let (code, stderr) = refused(&catalog, &["--standby", "nope"]);
     assert_eq!(code, Some(64), "{stderr}");

@@ -259,9 +259,8 @@ impl RunArgs {
                     want.server
                 )));
             }
-            crate::gateway::check_standby(catalog, want).map_err(|refused| {
-                UsageError(format!("--standby {}: {refused}", want.server))
-            })?;
+            crate::gateway::check_standby(catalog, want)
+                .map_err(|refused| UsageError(format!("--standby {}: {refused}", want.server)))?;
         }
         let instances: usize = self.standby.iter().map(|w| w.count).sum();
         let needed = i64::try_from(instances)

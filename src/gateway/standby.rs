@@ -220,7 +220,11 @@ impl Standby {
                     Err(StartError::Closed) => return true,
                     Err(error) => {
                         let reason = crate::gateway::reply::chain(&error);
-                        tracing::warn!(server = want.server, reason, "cannot start a standby instance; trying again later");
+                        tracing::warn!(
+                            server = want.server,
+                            reason,
+                            "cannot start a standby instance; trying again later"
+                        );
                         return false;
                     }
                 }
@@ -247,7 +251,10 @@ impl Standby {
             dead
         };
         for (server, upstream) in dead {
-            tracing::info!(server, "a standby instance died while waiting; replacing it");
+            tracing::info!(
+                server,
+                "a standby instance died while waiting; replacing it"
+            );
             self.publish(gateway, &server);
             stop_later(gateway, upstream);
         }
@@ -300,7 +307,11 @@ impl Standby {
             upstream.shutdown(gateway.runtime()).await;
             return Err(StartError::Closed);
         }
-        tracing::info!(server = want.server, container = upstream.container(), "standby instance ready");
+        tracing::info!(
+            server = want.server,
+            container = upstream.container(),
+            "standby instance ready"
+        );
         self.publish(gateway, &want.server);
         Ok(())
     }

@@ -453,7 +453,7 @@ impl Workspace {
         let (upstream, offer, source, standby) =
             if let Some(parked) = self.unpark(&entry.name, &spec).await {
                 (parked.upstream, parked.offer, AddSource::KeptWarm, None)
-            } else if let Some(taken) = self.from_standby(&entry.name, &spec) {
+            } else if let Some(taken) = self.take_standby(&entry.name, &spec) {
                 let offer = taken.upstream.offer().clone();
                 (taken.upstream, offer, AddSource::Standby, Some(taken.relay))
             } else {
@@ -503,7 +503,7 @@ impl Workspace {
 
     /// A standby instance of `server`, if the workspace has no config for it and would start
     /// it exactly as the standby was started (its workspace aside).
-    fn from_standby(
+    fn take_standby(
         &self,
         server: &ServerName,
         spec: &LaunchSpec,
@@ -514,7 +514,9 @@ impl Workspace {
         if !self.config(server.as_str()).is_empty() {
             return None;
         }
-        self.gateway.standby.take(&self.gateway, server.as_str(), wanted)
+        self.gateway
+            .standby
+            .take(&self.gateway, server.as_str(), wanted)
     }
 
     /// How to start `entry` with its saved config, re-read so command-line changes apply.
@@ -578,10 +580,10 @@ impl Workspace {
             let kinds = state.routes.unregister(&server);
             (added, tools, kinds)
         };
-        if let Some(upstream) = added.upstream.clone() {
-            if !self.park(&server, upstream.clone(), added.spec, added.offer) {
-                self.shutdown_upstream(&upstream).await;
-            }
+        if let Some(upstream) = added.upstream.clone()
+            && !self.park(&server, upstream.clone(), added.spec, added.offer)
+        {
+            self.shutdown_upstream(&upstream).await;
         }
         tracing::info!(server = name, workspace = %self.id, "server removed");
         self.announce_lists(kinds, origin);

@@ -33,8 +33,9 @@ pub struct ContainerSpec {
     /// `--network none` when true.
     pub disable_network: bool,
     pub limits: Limits,
-    /// A standby instance (`run --standby`): labelled so, its `workspace` a placeholder until
-    /// a workspace takes it.
+    /// Started as a standby instance (`run --standby`), its `workspace` a placeholder: labelled
+    /// `io.switchboard.standby=true`, which it keeps after a workspace takes it (Docker labels
+    /// are fixed at create).
     pub standby: bool,
 }
 

@@ -93,7 +93,10 @@ mod tests {
         relay.changed(Listed::Tools);
         relay.changed(Listed::Prompts);
         let seen = Arc::new(Seen::default());
-        assert_eq!(relay.bind(seen.clone()), vec![Listed::Tools, Listed::Prompts]);
+        assert_eq!(
+            relay.bind(seen.clone()),
+            vec![Listed::Tools, Listed::Prompts]
+        );
         assert!(seen.0.lock().unwrap().is_empty());
         relay.changed(Listed::Resources);
         assert_eq!(*seen.0.lock().unwrap(), vec![Listed::Resources]);

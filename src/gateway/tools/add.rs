@@ -78,6 +78,10 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
             message.push_str(&extras(&outcome));
             let (timings, took) = reply::start_timings(&steps, total);
             message.push_str(&took.unwrap_or_default());
+            let egress = unenforced_egress_of(cx, &input.name);
+            if let Some(notice) = &egress {
+                message.push_str(&format!(" Note: {notice}."));
+            }
             let mut body = json!({
                 "server": input.name,
                 "status": "added",
@@ -90,6 +94,9 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
                 "timings_ms": timings,
             });
             reply::instance_source(&mut body, outcome.source);
+            if let Some(notice) = egress {
+                body["warnings"] = json!([notice]);
+            }
             reply::success(body)
         }
         Ok(outcome) => reply::success(json!({
@@ -104,6 +111,13 @@ pub(super) async fn run(cx: &Context<'_>, arguments: JsonObject) -> CallToolResu
         })),
         Err(error) => failure(&input.name, error),
     }
+}
+
+/// What the user must hear about the server's egress (unenforced `allowHosts`), if anything.
+fn unenforced_egress_of(cx: &Context<'_>, name: &str) -> Option<String> {
+    let gateway = cx.workspace.gateway();
+    let entry = gateway.catalog.catalog().get(name)?;
+    launch::unenforced_egress(entry)
 }
 
 /// When the server lacks config (and nothing else) and the client can show forms, asks the

@@ -22,8 +22,9 @@ pub(super) fn definition() -> Tool {
     Tool::new(
         NAME,
         "Stop a server added with mcp-add and remove its tools from this session, when you no \
-         longer need it. Its container (or remote session) is closed at once, and its prompts and \
-         resources go with its tools. Returns the tools that were withdrawn.",
+         longer need it. Its container (or remote session) is closed (a gateway started with \
+         `--keep-warm` keeps it running briefly, unlisted, so adding it again is instant), and its \
+         prompts and resources go with its tools. Returns the tools that were withdrawn.",
         rmcp::handler::server::common::schema_for_type::<Input>(),
     )
 }

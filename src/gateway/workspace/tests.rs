@@ -318,7 +318,10 @@ fn standby_fixture(servers: &[(&str, usize)]) -> Fixture {
 async fn eventually(what: &str, check: impl Fn() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while !check() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -358,7 +361,11 @@ async fn an_add_takes_a_standby_instance_and_a_replacement_starts() {
 
     let replacement = ready(&f, "echo", 1).await;
     assert_ne!(replacement, standby, "a new instance waits in the pool");
-    assert_eq!(f.runtime.started(), 2, "the add started none; the filler one");
+    assert_eq!(
+        f.runtime.started(),
+        2,
+        "the add started none; the filler one"
+    );
     let metrics = f.workspace.gateway().metrics.render(0, 0);
     assert!(
         metrics.contains("switchboard_standby_instances{server=\"echo\"} 1"),
@@ -405,7 +412,11 @@ async fn a_workspace_with_config_for_the_server_starts_its_own() {
         .unwrap();
     let added = f.workspace.add("configured", 0).await.unwrap();
     assert_eq!(added.source, crate::gateway::workspace::AddSource::Started);
-    let env = call(&f.workspace, "info", json!({})).await.structured_content.unwrap()["env"].clone();
+    let env = call(&f.workspace, "info", json!({}))
+        .await
+        .structured_content
+        .unwrap()["env"]
+        .clone();
     assert_eq!(env["FIXTURE_MODE"], "mine");
     assert_eq!(f.workspace.gateway().standby.ready("configured"), standby);
 
@@ -443,7 +454,10 @@ async fn a_server_kept_warm_comes_back_at_once_and_is_not_listed_meanwhile() {
     f.workspace.add("echo", 0).await.unwrap();
     let first = container(&f.workspace, "echo");
     f.workspace.remove("echo", 0).await.unwrap();
-    assert!(f.workspace.tools().is_empty(), "parked tools are not listed");
+    assert!(
+        f.workspace.tools().is_empty(),
+        "parked tools are not listed"
+    );
     assert_eq!(f.runtime.running().len(), 1, "kept running");
 
     let again = f.workspace.add("echo", 0).await.unwrap();
