@@ -223,7 +223,7 @@ async fn adds_take_standby_instances_never_shared_and_replaced() {
 async fn standby_containers_of_a_killed_gateway_are_swept_by_the_next() {
     let dir = tempfile::tempdir().unwrap();
     let catalog = catalog(dir.path());
-    let killed = HttpGateway::builder()
+    let mut killed = HttpGateway::builder()
         .catalog(&catalog)
         .tokens(&["alice"])
         .args(&["--standby", "echo=2"])
@@ -234,11 +234,7 @@ async fn standby_containers_of_a_killed_gateway_are_swept_by_the_next() {
         standby_of(pid).await.len() == 2
     })
     .await;
-    let status = std::process::Command::new("kill")
-        .args(["-KILL", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    killed.kill().await;
 
     let next = HttpGateway::builder()
         .catalog(&catalog)

@@ -134,6 +134,12 @@ impl HttpGateway {
         self.child.id()
     }
 
+    /// SIGKILLs the gateway and reaps it, as its parent would: until then a dead process is a
+    /// zombie that still looks alive to the next gateway's orphan sweep.
+    pub(crate) async fn kill(&mut self) {
+        let _ = self.child.kill().await;
+    }
+
     /// A gateway on the fixture catalog, configured step by step.
     pub(crate) fn builder() -> HttpGatewayBuilder {
         HttpGatewayBuilder {

@@ -144,6 +144,22 @@ fn text(result: &CallToolResult) -> String {
         .unwrap_or_default()
 }
 
+/// Saves `configured`'s `mode` in the workspace, as `mcp-config-set` would.
+async fn set_mode(workspace: &Workspace, mode: &str) {
+    let entry = workspace
+        .gateway()
+        .catalog
+        .catalog()
+        .get("configured")
+        .unwrap()
+        .clone();
+    let changes = json!({ "mode": mode }).as_object().cloned().unwrap();
+    workspace
+        .update_config(&entry, changes, ConfigChange::Merge)
+        .await
+        .unwrap();
+}
+
 fn tool_names(workspace: &Workspace) -> Vec<String> {
     let mut names: Vec<String> = workspace
         .tools()
@@ -240,28 +256,13 @@ async fn an_idle_server_is_stopped_keeps_its_tools_and_starts_on_the_next_call()
 #[tokio::test]
 async fn a_config_change_restarts_the_server_with_the_new_values() {
     let f = fixture();
-    let entry = f
-        .workspace
-        .gateway()
-        .catalog
-        .catalog()
-        .get("configured")
-        .unwrap()
-        .clone();
-    let mode = |m: &str| json!({ "mode": m }).as_object().cloned().unwrap();
-    f.workspace
-        .update_config(&entry, mode("first"), ConfigChange::Merge)
-        .await
-        .unwrap();
+    set_mode(&f.workspace, "first").await;
     f.workspace.add("configured", 0).await.unwrap();
     let env = |result: CallToolResult| result.structured_content.unwrap()["env"].clone();
     let before = env(call(&f.workspace, "info", json!({})).await);
     assert_eq!(before["FIXTURE_MODE"], "first");
 
-    f.workspace
-        .update_config(&entry, mode("second"), ConfigChange::Merge)
-        .await
-        .unwrap();
+    set_mode(&f.workspace, "second").await;
     assert!(
         f.workspace
             .reconfigure("configured", 0)
@@ -394,22 +395,7 @@ async fn two_workspaces_never_share_a_standby_instance() {
 async fn a_workspace_with_config_for_the_server_starts_its_own() {
     let f = standby_fixture(&[("configured", 1)]);
     let standby = ready(&f, "configured", 1).await;
-    let entry = f
-        .workspace
-        .gateway()
-        .catalog
-        .catalog()
-        .get("configured")
-        .unwrap()
-        .clone();
-    f.workspace
-        .update_config(
-            &entry,
-            json!({"mode": "mine"}).as_object().cloned().unwrap(),
-            ConfigChange::Merge,
-        )
-        .await
-        .unwrap();
+    set_mode(&f.workspace, "mine").await;
     let added = f.workspace.add("configured", 0).await.unwrap();
     assert_eq!(added.source, crate::gateway::workspace::AddSource::Started);
     let env = call(&f.workspace, "info", json!({}))
@@ -492,24 +478,9 @@ async fn a_server_kept_warm_is_stopped_when_the_time_is_up() {
 #[tokio::test]
 async fn a_config_change_while_kept_warm_starts_a_new_instance() {
     let f = fixture_with(|s| s.keep_warm = Duration::from_secs(30));
-    let entry = f
-        .workspace
-        .gateway()
-        .catalog
-        .catalog()
-        .get("configured")
-        .unwrap()
-        .clone();
     f.workspace.add("configured", 0).await.unwrap();
     f.workspace.remove("configured", 0).await.unwrap();
-    f.workspace
-        .update_config(
-            &entry,
-            json!({"mode": "new"}).as_object().cloned().unwrap(),
-            ConfigChange::Merge,
-        )
-        .await
-        .unwrap();
+    set_mode(&f.workspace, "new").await;
     let again = f.workspace.add("configured", 0).await.unwrap();
     assert_eq!(again.source, crate::gateway::workspace::AddSource::Started);
     assert_eq!(f.runtime.running().len(), 1, "the parked one was stopped");
