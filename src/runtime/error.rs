@@ -26,7 +26,4 @@ pub enum Error {
         #[source]
         source: bollard::errors::Error,
     },
-    /// An instance of another runtime than Docker could not be started.
-    #[error("starting `{server}` failed: {reason}")]
-    Failed { server: String, reason: String },
 }

@@ -531,11 +531,11 @@ where
     Fut: std::future::Future<Output = bool>,
 {
     let deadline = tokio::time::Instant::now() + STEP;
-    while tokio::time::Instant::now() < deadline {
+    let mut every = tokio::time::interval(Duration::from_millis(20));
+    while every.tick().await < deadline {
         if check().await {
             return true;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     false
 }

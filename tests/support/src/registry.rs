@@ -303,11 +303,18 @@ fn blob(content_type: &'static str, digest: &str, bytes: Bytes, pace: Duration) 
     let body = if pace.is_zero() {
         Body::from(bytes)
     } else {
-        let chunks = futures::stream::iter((0..length).step_by(CHUNK)).then(move |start| {
-            let chunk = bytes.slice(start..(start + CHUNK).min(length));
+        // A slow link: one chunk per tick of `pace` (the first at once), so a pull lasts long
+        // enough for its progress to be reported more than once.
+        let link = tokio::time::interval(pace);
+        let chunks = futures::stream::unfold((link, 0), move |(mut link, start)| {
+            let bytes = bytes.clone();
             async move {
-                tokio::time::sleep(pace).await;
-                Ok::<_, std::io::Error>(chunk)
+                if start >= length {
+                    return None;
+                }
+                link.tick().await;
+                let chunk = bytes.slice(start..(start + CHUNK).min(length));
+                Some((Ok::<_, std::io::Error>(chunk), (link, start + CHUNK)))
             }
         });
         Body::from_stream(chunks)
