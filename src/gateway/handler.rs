@@ -222,11 +222,13 @@ impl ServerHandler for Session {
         if is_meta {
             record.set_server(calls::META_SERVER);
         }
-        let name = (record.is_recording() && !is_meta).then(|| request.name.clone());
         // Why a forwarded call failed, before the failure becomes a reply.
         let mut failed: Option<(&'static str, Option<String>)> = None;
         let work = async {
             workspace.ready().await;
+            if !is_meta {
+                name_owner(&mut record, || workspace.tool_owner(&request.name));
+            }
             if let Some(meta) = MetaTool::parse(&request.name) {
                 let cx = tools::Context {
                     workspace: &workspace,
@@ -259,9 +261,6 @@ impl ServerHandler for Session {
             }
         };
         let response = guarded(&context, work).await;
-        set_owner(&mut record, &failed, || {
-            name.as_deref().and_then(|n| workspace.tool_owner(n))
-        });
         let tool_error =
             matches!(&response, Ok(CallToolResponse::Complete(r)) if r.is_error == Some(true));
         finish(
@@ -296,10 +295,10 @@ impl ServerHandler for Session {
         let mut record = self.begin(&workspace, CallKind::Prompt, &request.name, &request, |r| {
             r.arguments.clone().map(serde_json::Value::Object)
         });
-        let name = record.is_recording().then(|| request.name.clone());
         let mut failed = None;
         let work = async {
             workspace.ready().await;
+            name_owner(&mut record, || workspace.prompt_owner(&request.name));
             let send = forwarder(&workspace, |workspace, params, caller| async move {
                 workspace.get_prompt(params, Some(caller)).await
             });
@@ -311,9 +310,6 @@ impl ServerHandler for Session {
                 })
         };
         let response = guarded(&context, work).await;
-        set_owner(&mut record, &failed, || {
-            name.as_deref().and_then(|n| workspace.prompt_owner(n))
-        });
         finish(record, &context, &response, None, failed);
         response
     }
@@ -355,10 +351,10 @@ impl ServerHandler for Session {
             &request,
             |_| None,
         );
-        let uri = record.is_recording().then(|| request.uri.clone());
         let mut failed = None;
         let work = async {
             workspace.ready().await;
+            name_owner(&mut record, || workspace.resource_owner(&request.uri));
             let send = forwarder(&workspace, |workspace, params, caller| async move {
                 workspace.read_resource(params, Some(caller)).await
             });
@@ -375,9 +371,6 @@ impl ServerHandler for Session {
             result.ttl_ms = result.ttl_ms.or(CACHE_HINTS.0);
             result.cache_scope = result.cache_scope.or(CACHE_HINTS.1);
         }
-        set_owner(&mut record, &failed, || {
-            uri.as_deref().and_then(|u| workspace.resource_owner(u))
-        });
         finish(record, &context, &response, None, failed);
         response
     }
@@ -494,30 +487,20 @@ fn classify(failure: &Failure) -> (&'static str, Option<String>) {
     )
 }
 
-/// Names the server that owned what was called: the one a failure names, else the route's
-/// (looked up only when the call is being recorded).
-fn set_owner(
-    record: &mut InFlight<'_>,
-    failed: &Option<(&'static str, Option<String>)>,
-    owner: impl FnOnce() -> Option<String>,
-) {
-    if !record.is_recording() {
-        return;
-    }
-    let server = match failed {
-        Some((_, Some(server))) => Some(server.clone()),
-        _ => owner(),
-    };
-    if let Some(server) = server {
+/// Names the server the request is routed to, looked up only when the call is recorded.
+fn name_owner(record: &mut InFlight<'_>, owner: impl FnOnce() -> Option<String>) {
+    if record.is_recording()
+        && let Some(server) = owner()
+    {
         record.set_server(&server);
     }
 }
 
 /// Records how a call ended: cancelled if the client cancelled it, an error with the kind
-/// `failed` (a forwarded request's failure) or `result_error` (a result that is an error), or
-/// ok.
+/// `failed` (a forwarded request's failure, and the server it names) or `result_error` (a
+/// result that is an error), or ok.
 fn finish<T: calls::Answered>(
-    record: InFlight<'_>,
+    mut record: InFlight<'_>,
     context: &RequestContext<RoleServer>,
     response: &Result<T, ErrorData>,
     result_error: Option<&'static str>,
@@ -525,6 +508,10 @@ fn finish<T: calls::Answered>(
 ) {
     if !record.is_recording() {
         return;
+    }
+    // A failure names the server it came from, which a route may not have known.
+    if let Some((_, Some(server))) = &failed {
+        record.set_server(server);
     }
     let failed = failed.map(|(kind, _)| kind);
     match response {
